@@ -1,0 +1,72 @@
+/**
+ * msgpack encoding and decoding of messages, on msgpackr in standard mode (plain maps, no records,
+ * nil for `undefined`). See PROTOCOL.md §2 and §4.
+ */
+import { Packr, Unpackr, type Options } from 'msgpackr';
+import { DEFAULT_LIMITS, type ProtocolLimits } from './constants.js';
+import { MultifrostError } from './errors.js';
+import type { Message } from './messages.js';
+import { prepareValue } from './values.js';
+
+const packr = new Packr({
+  useRecords: false,
+  variableMapSize: true,
+  encodeUndefinedAsNil: true,
+  useTimestamp32: false,
+});
+
+// msgpackr supports int64AsType 'auto' at run time but its typings omit it.
+const unpackrOptions: Options = {
+  useRecords: false,
+  mapsAsObjects: true,
+  // int64/uint64 become Numbers when exactly representable (|n| <= 2^53), BigInt otherwise.
+  int64AsType: 'auto' as Options['int64AsType'],
+};
+const unpackr = new Unpackr(unpackrOptions);
+
+/**
+ * Encodes any value per the value table. Throws `MultifrostError('ENCODE')` naming the path of a
+ * value that cannot be sent; nothing is produced in that case.
+ */
+export function encodeValue(value: unknown, path = 'value', limits: Partial<ProtocolLimits> = {}): Buffer {
+  return packr.pack(prepareValue(value, path, limits.maxDepth ?? DEFAULT_LIMITS.maxDepth));
+}
+
+/** Decodes one msgpack value. Throws on malformed input (use `parseFrames` for hostile input). */
+export function decodeValue(bytes: Uint8Array): unknown {
+  return unpackr.unpack(bytes);
+}
+
+/**
+ * Encodes a message. Each top-level key is checked with its own name as the path root, so a bad
+ * argument is reported as `args[1].cb: functions cannot be sent`. A message over
+ * `limits.maxMessageBytes` is refused before it reaches a socket.
+ */
+export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> = {}): Buffer {
+  const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  const src = message as unknown as Record<string, unknown>;
+  let prepared: Record<string, unknown> | undefined;
+  for (const key in src) {
+    const item = src[key];
+    if (item === null || typeof item !== 'object') {
+      if (typeof item !== 'bigint' && typeof item !== 'function' && typeof item !== 'symbol') {
+        if (typeof item !== 'number' || !Number.isInteger(item)) continue;
+      }
+    }
+    const next = prepareValue(item, key, maxDepth);
+    if (next !== item) {
+      prepared ??= { ...src };
+      prepared[key] = next;
+    }
+  }
+  const bytes = packr.pack(prepared ?? src);
+  const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
+  if (bytes.length > max) {
+    throw new MultifrostError(
+      'ENCODE',
+      `${message.type} message is ${bytes.length} bytes, over the ${max}-byte limit (maxMessageBytes)`,
+      { details: { size: bytes.length, limit: max } },
+    );
+  }
+  return bytes;
+}

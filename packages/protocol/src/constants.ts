@@ -1,0 +1,48 @@
+/**
+ * Wire constants shared by every Multifrost package: app ids, defaults and limits
+ * (PROTOCOL.md §2, §5).
+ */
+
+/** App id of the v3 wire profile (the public peers' README version). */
+export const APP_V3 = 'comlink_ipc_v3';
+/** App id of the v4 wire profile (the last ZeroMQ-based public release). */
+export const APP_V4 = 'comlink_ipc_v4';
+
+export type AppId = typeof APP_V3 | typeof APP_V4;
+export type ProtocolVersion = 'v3' | 'v4';
+
+export const APP_IDS: readonly AppId[] = [APP_V3, APP_V4];
+
+export function appIdFor(version: ProtocolVersion): AppId {
+  return version === 'v4' ? APP_V4 : APP_V3;
+}
+
+export function isAppId(value: unknown): value is AppId {
+  return value === APP_V3 || value === APP_V4;
+}
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Limits enforced before and during decoding; all configurable by the layers above. */
+export interface ProtocolLimits {
+  /** Largest payload frame accepted or sent, in bytes. */
+  maxMessageBytes: number;
+  /** Deepest nesting of arrays/maps accepted in a value. */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ProtocolLimits> = Object.freeze({
+  maxMessageBytes: 64 * 1024 * 1024,
+  maxDepth: 100,
+});
+
+/** Heartbeat defaults (PROTOCOL.md §5), in milliseconds as everywhere in the TS API. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3_000;
+export const DEFAULT_HEARTBEAT_MAX_MISSES = 3;
+
+/** Environment variables of spawn mode (PROTOCOL.md §6). */
+export const ENV_PORT = 'COMLINK_ZMQ_PORT';
+export const ENV_WORKER_MODE = 'COMLINK_WORKER_MODE';
+export const ENV_PARENT_PID = 'MULTIFROST_PARENT_PID';
+export const ENV_HOME = 'MULTIFROST_HOME';

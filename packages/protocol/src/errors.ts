@@ -1,0 +1,104 @@
+/**
+ * The one error family of Multifrost. Every layer throws `MultifrostError` (or a subclass) with a
+ * string `code`, so callers can branch on `err.code` and `isMultifrostError(err)` even when two
+ * copies of the package are loaded.
+ */
+
+export type MultifrostErrorCode =
+  | 'TIMEOUT'
+  | 'REMOTE_ERROR'
+  | 'WORKER_EXITED'
+  | 'WORKER_UNREACHABLE'
+  | 'CIRCUIT_OPEN'
+  | 'ABORTED'
+  | 'PROTOCOL'
+  | 'ENCODE'
+  | 'SEND_TIMEOUT'
+  | 'NOT_RUNNING'
+  | 'START_FAILED'
+  | 'CLOSED'
+  | 'INVALID_ARGUMENT'
+  | 'REGISTRY_LOCKED'
+  | 'REGISTRY_CORRUPT'
+  | 'ALREADY_REGISTERED'
+  | 'SERVICE_NOT_FOUND'
+  | 'TRANSPORT';
+
+const BRAND = Symbol.for('multifrost.error');
+
+export interface MultifrostErrorOptions {
+  cause?: unknown;
+  /** Structured facts about the failure (function, worker, limit, path, ...). */
+  details?: Record<string, unknown>;
+}
+
+export class MultifrostError extends Error {
+  readonly code: MultifrostErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: MultifrostErrorCode, message: string, options: MultifrostErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MultifrostError';
+    this.code = code;
+    this.details = options.details ?? {};
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** True for any Multifrost error, including ones created by another copy of this package. */
+export function isMultifrostError(value: unknown): value is MultifrostError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export interface RemoteErrorInfo {
+  /** The remote error's name or class (`TypeError`, `ZeroDivisionError`, ...). */
+  remoteType: string;
+  /** The remote error's message, without the name prefix. */
+  remoteMessage: string;
+  /** The remote stack or traceback, when the peer sent one. */
+  remoteStack?: string;
+  /** A string code the remote error carried, if any. */
+  remoteCode?: string;
+  functionName?: string;
+  worker?: string;
+}
+
+/** A call that reached the worker and failed there. Keeps the remote name, message and stack. */
+export class RemoteCallError extends MultifrostError {
+  readonly remoteType: string;
+  readonly remoteMessage: string;
+  readonly remoteStack: string | undefined;
+  readonly remoteCode: string | undefined;
+  readonly functionName: string | undefined;
+  readonly worker: string | undefined;
+
+  constructor(info: RemoteErrorInfo) {
+    const where = info.functionName ? ` in ${info.functionName}()` : '';
+    const who = info.worker ? ` on ${info.worker}` : '';
+    super('REMOTE_ERROR', `${info.remoteType}: ${info.remoteMessage} (remote${where}${who})`, {
+      details: { ...info },
+    });
+    this.name = 'RemoteCallError';
+    this.remoteType = info.remoteType;
+    this.remoteMessage = info.remoteMessage;
+    this.remoteStack = info.remoteStack;
+    this.remoteCode = info.remoteCode;
+    this.functionName = info.functionName;
+    this.worker = info.worker;
+    if (info.remoteStack) {
+      // Keep the local stack, then the remote one, like a "caused by" chain.
+      this.stack = `${this.stack ?? this.message}\n--- remote stack ---\n${info.remoteStack}`;
+    }
+  }
+}
+
+/** Normalises anything thrown into an Error, for code that must report it. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === 'string') return new Error(value);
+  try {
+    return new Error(`Non-error value thrown: ${JSON.stringify(value)}`);
+  } catch {
+    return new Error(`Non-error value thrown: ${String(value)}`);
+  }
+}

@@ -1,0 +1,55 @@
+export {
+  APP_V3,
+  APP_V4,
+  APP_IDS,
+  appIdFor,
+  isAppId,
+  DEFAULT_NAMESPACE,
+  DEFAULT_LIMITS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_MAX_MISSES,
+  ENV_PORT,
+  ENV_WORKER_MODE,
+  ENV_PARENT_PID,
+  ENV_HOME,
+} from './constants.js';
+export type { AppId, ProtocolVersion, ProtocolLimits } from './constants.js';
+
+export { MultifrostError, RemoteCallError, isMultifrostError, toError } from './errors.js';
+export type { MultifrostErrorCode, MultifrostErrorOptions, RemoteErrorInfo } from './errors.js';
+
+export {
+  MESSAGE_TYPES,
+  newId,
+  nowSeconds,
+  createCall,
+  createResponse,
+  createError,
+  createOutput,
+  createHeartbeat,
+  createHeartbeatReply,
+  createShutdown,
+  createCancel,
+} from './messages.js';
+export type {
+  MessageType,
+  Metadata,
+  Message,
+  CallMessage,
+  ResponseMessage,
+  ErrorMessage,
+  OutputMessage,
+  HeartbeatMessage,
+  ShutdownMessage,
+  CancelMessage,
+  CallInit,
+  ErrorInit,
+} from './messages.js';
+
+export { encodeMessage, encodeValue, decodeValue } from './codec.js';
+export { prepareValue } from './values.js';
+export { validateMessage, decodeMessage, parseFrames, REJECT_REASONS } from './validate.js';
+export type { RejectReason, Rejection, Validated, FramesResult } from './validate.js';
+export { errorInitFrom, parseRemoteError } from './remote-error.js';
+export type { ParsedRemoteError } from './remote-error.js';

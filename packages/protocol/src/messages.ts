@@ -1,0 +1,175 @@
+/**
+ * The message model (PROTOCOL.md §3). A message object here *is* the wire map: snake_case keys,
+ * exactly what is msgpack-encoded, so nothing is converted on the hot path.
+ */
+import { randomUUID } from 'node:crypto';
+import { APP_V3, DEFAULT_NAMESPACE, type AppId } from './constants.js';
+
+export type MessageType =
+  | 'call'
+  | 'response'
+  | 'error'
+  | 'stdout'
+  | 'stderr'
+  | 'heartbeat'
+  | 'shutdown'
+  | 'cancel';
+
+export const MESSAGE_TYPES: readonly MessageType[] = [
+  'call',
+  'response',
+  'error',
+  'stdout',
+  'stderr',
+  'heartbeat',
+  'shutdown',
+  'cancel',
+];
+
+export type Metadata = Record<string, unknown>;
+
+interface Core<T extends MessageType> {
+  app: AppId;
+  id: string;
+  type: T;
+  /** Unix seconds as a float64. Informational. */
+  timestamp: number;
+  metadata?: Metadata;
+}
+
+export interface CallMessage extends Core<'call'> {
+  function: string;
+  args: unknown[];
+  namespace: string;
+  client_name?: string;
+}
+
+export interface ResponseMessage extends Core<'response'> {
+  /** Absent on the wire when the result is nil; validation fills in `null`. */
+  result: unknown;
+}
+
+export interface ErrorMessage extends Core<'error'> {
+  /** `"<ErrorName>: <message>"`; Python appends `\n<traceback>`. */
+  error: string;
+  error_type?: string;
+  traceback?: string;
+  error_code?: string;
+}
+
+export interface OutputMessage extends Core<'stdout' | 'stderr'> {
+  output: string;
+}
+
+export interface HeartbeatMessage extends Core<'heartbeat'> {
+  args?: unknown[];
+}
+
+export type ShutdownMessage = Core<'shutdown'>;
+export type CancelMessage = Core<'cancel'>;
+
+export type Message =
+  | CallMessage
+  | ResponseMessage
+  | ErrorMessage
+  | OutputMessage
+  | HeartbeatMessage
+  | ShutdownMessage
+  | CancelMessage;
+
+/** A fresh UUID v4 for a new message. */
+export function newId(): string {
+  return randomUUID();
+}
+
+/**
+ * Current Unix time in seconds as a float. PROTOCOL.md §2 types `timestamp` as float64, and
+ * msgpack would write an integral Number as an int, so an exactly-whole second is nudged by 1 µs.
+ */
+export function nowSeconds(): number {
+  const t = Date.now() / 1000;
+  return Number.isInteger(t) ? t + 1e-6 : t;
+}
+
+export interface CallInit {
+  function: string;
+  args?: unknown[];
+  namespace?: string;
+  app?: AppId;
+  id?: string;
+  clientName?: string;
+  metadata?: Metadata;
+}
+
+export function createCall(init: CallInit): CallMessage {
+  const msg: CallMessage = {
+    app: init.app ?? APP_V3,
+    id: init.id ?? newId(),
+    type: 'call',
+    timestamp: nowSeconds(),
+    function: init.function,
+    args: init.args ?? [],
+    namespace: init.namespace ?? DEFAULT_NAMESPACE,
+  };
+  if (init.clientName !== undefined) msg.client_name = init.clientName;
+  if (init.metadata !== undefined) msg.metadata = init.metadata;
+  return msg;
+}
+
+export function createResponse(id: string, result: unknown, app: AppId = APP_V3): ResponseMessage {
+  return { app, id, type: 'response', timestamp: nowSeconds(), result: result === undefined ? null : result };
+}
+
+export interface ErrorInit {
+  /** Error name/class, e.g. `TypeError`. */
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export function createError(id: string, init: ErrorInit, app: AppId = APP_V3): ErrorMessage {
+  const msg: ErrorMessage = {
+    app,
+    id,
+    type: 'error',
+    timestamp: nowSeconds(),
+    error: `${init.name}: ${init.message}`,
+    error_type: init.name,
+  };
+  if (init.stack) msg.traceback = init.stack;
+  if (init.code) msg.error_code = init.code;
+  return msg;
+}
+
+export function createOutput(stream: 'stdout' | 'stderr', output: string, app: AppId = APP_V3): OutputMessage {
+  return { app, id: newId(), type: stream, timestamp: nowSeconds(), output };
+}
+
+/** A heartbeat request (parent → child), carrying its send time in seconds. */
+export function createHeartbeat(app: AppId = APP_V3, id: string = newId()): HeartbeatMessage {
+  return { app, id, type: 'heartbeat', timestamp: nowSeconds(), metadata: { hb_timestamp: nowSeconds() } };
+}
+
+/** The child's echo of a heartbeat request (PROTOCOL.md §5). */
+export function createHeartbeatReply(request: HeartbeatMessage): HeartbeatMessage {
+  const hb = request.metadata?.hb_timestamp;
+  const reply: HeartbeatMessage = {
+    app: request.app,
+    id: request.id,
+    type: 'heartbeat',
+    timestamp: nowSeconds(),
+    metadata: { hb_timestamp: typeof hb === 'number' ? hb : nowSeconds(), hb_response: true },
+  };
+  if (request.args !== undefined) reply.args = request.args;
+  return reply;
+}
+
+export function createShutdown(app: AppId = APP_V3): ShutdownMessage {
+  return { app, id: newId(), type: 'shutdown', timestamp: nowSeconds() };
+}
+
+/** Cancels the call with `callId` (extension, PROTOCOL.md §9). The message id *is* the call id. */
+export function createCancel(callId: string, app: AppId = APP_V3): CancelMessage {
+  return { app, id: callId, type: 'cancel', timestamp: nowSeconds() };
+}

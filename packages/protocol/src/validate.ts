@@ -1,0 +1,184 @@
+/**
+ * Validation of incoming frames and messages. Pure functions that never throw on hostile input:
+ * every outcome is either a typed message or a precise, countable reason (PROTOCOL.md §1–§3).
+ */
+import { DEFAULT_LIMITS, DEFAULT_NAMESPACE, isAppId, type AppId, type ProtocolLimits } from './constants.js';
+import { decodeValue } from './codec.js';
+import type { Message, MessageType } from './messages.js';
+
+export type RejectReason =
+  | 'FRAME_COUNT'
+  | 'DELIMITER'
+  | 'TOO_LARGE'
+  | 'NOT_MSGPACK'
+  | 'NOT_A_MAP'
+  | 'MISSING_KEY'
+  | 'BAD_KEY_TYPE'
+  | 'UNKNOWN_APP'
+  | 'UNKNOWN_TYPE'
+  | 'INVALID_CALL';
+
+export const REJECT_REASONS: readonly RejectReason[] = [
+  'FRAME_COUNT',
+  'DELIMITER',
+  'TOO_LARGE',
+  'NOT_MSGPACK',
+  'NOT_A_MAP',
+  'MISSING_KEY',
+  'BAD_KEY_TYPE',
+  'UNKNOWN_APP',
+  'UNKNOWN_TYPE',
+  'INVALID_CALL',
+];
+
+export interface Rejection {
+  ok: false;
+  reason: RejectReason;
+  /** Human-readable: what was wrong and where. */
+  detail: string;
+  /** Present when the message carried a usable id (a child may answer it with an `error`). */
+  id?: string;
+  /** Present when the message carried a known app id. */
+  app?: AppId;
+  /** The `type` key, when it was a string. */
+  type?: string;
+}
+
+export type Validated = { ok: true; message: Message } | Rejection;
+
+export type FramesResult =
+  | { ok: true; message: Message; peer?: Buffer }
+  | (Rejection & { peer?: Buffer });
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set<MessageType>([
+  'call',
+  'response',
+  'error',
+  'stdout',
+  'stderr',
+  'heartbeat',
+  'shutdown',
+  'cancel',
+]);
+
+function reject(reason: RejectReason, detail: string, extra: Partial<Rejection> = {}): Rejection {
+  return { ok: false, reason, detail, ...extra };
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Date);
+}
+
+function kind(value: unknown): string {
+  if (value === null) return 'nil';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Uint8Array) return 'bin';
+  return typeof value;
+}
+
+/** Checks a decoded value against the message model; fills defaults (namespace, absent result). */
+export function validateMessage(value: unknown): Validated {
+  if (!isMap(value)) return reject('NOT_A_MAP', `payload is a msgpack ${kind(value)}, expected a map`);
+  const m = value;
+  const app = m.app;
+  if (app === undefined) return reject('MISSING_KEY', "message missing 'app' key");
+  if (typeof app !== 'string') return reject('BAD_KEY_TYPE', `'app' is ${kind(app)}, expected a string`);
+  if (!isAppId(app)) return reject('UNKNOWN_APP', `unknown app id '${app.slice(0, 64)}'`);
+  const id = m.id;
+  if (id === undefined) return reject('MISSING_KEY', "Message missing 'id' field", { app });
+  if (typeof id !== 'string' || id.length === 0) {
+    return reject('BAD_KEY_TYPE', `'id' is ${kind(id) === 'string' ? 'empty' : kind(id)}, expected a non-empty string`, { app });
+  }
+  const type = m.type;
+  if (type === undefined) return reject('MISSING_KEY', "message missing 'type' key", { app, id });
+  if (typeof type !== 'string') return reject('BAD_KEY_TYPE', `'type' is ${kind(type)}, expected a string`, { app, id });
+  if (!KNOWN_TYPES.has(type)) return reject('UNKNOWN_TYPE', `unknown message type '${type.slice(0, 64)}'`, { app, id, type });
+  const ts = m.timestamp;
+  if (ts === undefined) return reject('MISSING_KEY', "message missing 'timestamp' key", { app, id, type });
+  if (typeof ts !== 'number' && typeof ts !== 'bigint') {
+    return reject('BAD_KEY_TYPE', `'timestamp' is ${kind(ts)}, expected a number`, { app, id, type });
+  }
+  if (typeof ts === 'bigint') m.timestamp = Number(ts);
+  if (m.metadata !== undefined && m.metadata !== null && !isMap(m.metadata)) {
+    return reject(type === 'call' ? 'INVALID_CALL' : 'BAD_KEY_TYPE', `'metadata' is ${kind(m.metadata)}, expected a map`, { app, id, type });
+  }
+  if (m.metadata === null) delete m.metadata;
+  const ctx = { app, id, type };
+  switch (type) {
+    case 'call': {
+      const fn = m.function;
+      if (typeof fn !== 'string' || fn.length === 0) return reject('INVALID_CALL', "Message missing 'function' field", ctx);
+      if (m.args === undefined || m.args === null) m.args = [];
+      else if (!Array.isArray(m.args)) return reject('INVALID_CALL', 'Invalid args: expected an array', ctx);
+      if (m.namespace === undefined || m.namespace === null) m.namespace = DEFAULT_NAMESPACE;
+      else if (typeof m.namespace !== 'string') {
+        return reject('INVALID_CALL', `Invalid namespace: expected a string, got ${kind(m.namespace)}`, ctx);
+      }
+      if (m.client_name === undefined && typeof m.clientName === 'string') m.client_name = m.clientName;
+      if (m.client_name !== undefined && typeof m.client_name !== 'string') delete m.client_name;
+      break;
+    }
+    case 'response':
+      if (!('result' in m)) m.result = null;
+      break;
+    case 'error':
+      if (typeof m.error !== 'string') return reject('BAD_KEY_TYPE', `'error' is ${kind(m.error)}, expected a string`, ctx);
+      for (const k of ['error_type', 'traceback', 'error_code']) if (m[k] !== undefined && typeof m[k] !== 'string') delete m[k];
+      break;
+    case 'stdout':
+    case 'stderr':
+      if (typeof m.output !== 'string') return reject('BAD_KEY_TYPE', `'output' is ${kind(m.output)}, expected a string`, ctx);
+      break;
+    case 'heartbeat':
+      if (m.args !== undefined && !Array.isArray(m.args)) delete m.args;
+      break;
+    default:
+      break;
+  }
+  return { ok: true, message: m as unknown as Message };
+}
+
+/** Decodes and validates one payload frame. Never throws. */
+export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimits> = {}): Validated {
+  const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
+  if (payload.length > max) return reject('TOO_LARGE', `payload is ${payload.length} bytes, over the ${max}-byte limit`);
+  if (payload.length === 0) return reject('NOT_MSGPACK', 'payload frame is empty');
+  let value: unknown;
+  try {
+    value = decodeValue(payload);
+  } catch (err) {
+    return reject('NOT_MSGPACK', `payload is not valid msgpack: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    return validateMessage(value);
+  } catch (err) {
+    // Defensive: a getter-free decoded value should never throw, but hostile input must not escape.
+    return reject('NOT_A_MAP', `payload could not be validated: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Parses the frames one socket receives. A child (ROUTER) receives `[routing_id, empty, payload]`;
+ * a parent (DEALER) receives `[empty, payload]` (PROTOCOL.md §1).
+ */
+export function parseFrames(
+  frames: readonly Uint8Array[],
+  receiver: 'child' | 'parent',
+  limits: Partial<ProtocolLimits> = {},
+): FramesResult {
+  const expected = receiver === 'child' ? 3 : 2;
+  const peer = receiver === 'child' && frames.length > 0 ? toBuffer(frames[0]!) : undefined;
+  if (frames.length !== expected) {
+    return { ...reject('FRAME_COUNT', `received ${frames.length} frames, expected ${expected} (${receiver === 'child' ? '[routing_id, empty, payload]' : '[empty, payload]'})`), peer };
+  }
+  const delimiter = frames[expected - 2]!;
+  if (delimiter.length !== 0) {
+    return { ...reject('DELIMITER', `delimiter frame has ${delimiter.length} bytes, expected an empty frame`), peer };
+  }
+  const result = decodeMessage(frames[expected - 1]!, limits);
+  return peer === undefined ? result : { ...result, peer };
+}
+
+function toBuffer(frame: Uint8Array): Buffer {
+  return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+}

@@ -1,0 +1,137 @@
+/**
+ * The value table of PROTOCOL.md §4, enforced before encoding: one walk that rejects what cannot
+ * cross the wire (naming the path of the bad value) and rewrites the few things msgpackr would
+ * otherwise encode in a way other peers misread. Values are copied only where a rewrite happens.
+ */
+import { DEFAULT_LIMITS } from './constants.js';
+import { MultifrostError } from './errors.js';
+
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+/** msgpackr writes integers outside [-2^31, 2^32) as float64; beyond that we go through BigInt. */
+const UINT32_MAX = 0xffff_ffff;
+const INT32_MIN = -0x8000_0000;
+const EXACT_INT_LIMIT = 2 ** 53;
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return 'functions cannot be sent';
+  if (typeof value === 'symbol') return 'symbols cannot be sent';
+  if (typeof value === 'bigint') return `BigInt ${value} is beyond 64 bits`;
+  return `${Object.prototype.toString.call(value)} cannot be sent`;
+}
+
+function fail(path: string, reason: string): never {
+  throw new MultifrostError('ENCODE', `${path}: ${reason}`, { details: { path } });
+}
+
+function keyPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Checks `value` against the value table and returns what should be handed to msgpackr: `value`
+ * itself when nothing needs rewriting. Throws `MultifrostError('ENCODE')` naming the path.
+ */
+export function prepareValue(value: unknown, path = 'value', maxDepth = DEFAULT_LIMITS.maxDepth): unknown {
+  return walk(value, path, 0, maxDepth, new Set());
+}
+
+function walk(value: unknown, path: string, depth: number, maxDepth: number, ancestors: Set<object>): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return value;
+    case 'number':
+      if (Number.isInteger(value) && (value > UINT32_MAX || value < INT32_MIN) && Math.abs(value) <= EXACT_INT_LIMIT) {
+        // A whole Number msgpackr would write as float64: send it as an int (Python must see int).
+        return BigInt(value);
+      }
+      return value;
+    case 'bigint':
+      if (value < INT64_MIN || value > UINT64_MAX) fail(path, describe(value));
+      return value;
+    case 'function':
+    case 'symbol':
+      fail(path, describe(value));
+  }
+  if (value === null) return value;
+  const obj = value as object;
+  if (obj instanceof Uint8Array) return obj;
+  if (obj instanceof Date) {
+    if (Number.isNaN(obj.getTime())) fail(path, 'invalid Date cannot be sent');
+    return obj;
+  }
+  if (ArrayBuffer.isView(obj)) return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength);
+  if (obj instanceof ArrayBuffer) return Buffer.from(obj);
+  if (depth >= maxDepth) fail(path, `nesting deeper than ${maxDepth} levels`);
+  if (ancestors.has(obj)) fail(path, 'circular reference');
+  ancestors.add(obj);
+  try {
+    if (Array.isArray(obj)) return walkArray(obj, path, depth, maxDepth, ancestors);
+    if (obj instanceof Map) return walkMap(obj, path, depth, maxDepth, ancestors);
+    if (obj instanceof Set) return walkArray([...obj], path, depth, maxDepth, ancestors);
+    if (obj instanceof Promise) fail(path, 'a Promise cannot be sent (did you forget an await?)');
+    if (obj instanceof WeakMap || obj instanceof WeakSet) fail(path, describe(obj));
+    return walkObject(obj as Record<string, unknown>, path, depth, maxDepth, ancestors);
+  } finally {
+    ancestors.delete(obj);
+  }
+}
+
+function walkArray(arr: unknown[], path: string, depth: number, maxDepth: number, ancestors: Set<object>): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < arr.length; i++) {
+    const item = arr[i];
+    const next = walk(item, `${path}[${i}]`, depth + 1, maxDepth, ancestors);
+    if (next !== item && out === undefined) out = arr.slice(0, i);
+    if (out !== undefined) out.push(next);
+  }
+  return out ?? arr;
+}
+
+function walkObject(
+  obj: Record<string, unknown>,
+  path: string,
+  depth: number,
+  maxDepth: number,
+  ancestors: Set<object>,
+): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = obj[key];
+    const next = walk(item, keyPath(path, key), depth + 1, maxDepth, ancestors);
+    if (next !== item && out === undefined) {
+      out = {};
+      for (let j = 0; j < i; j++) setKey(out, keys[j]!, obj[keys[j]!]);
+    }
+    if (out !== undefined) setKey(out, key, next);
+  }
+  return out ?? obj;
+}
+
+function walkMap(
+  map: Map<unknown, unknown>,
+  path: string,
+  depth: number,
+  maxDepth: number,
+  ancestors: Set<object>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of map) {
+    if (typeof key !== 'string') fail(path, `Map keys must be strings (found ${typeof key})`);
+    setKey(out, key, walk(item, keyPath(path, key), depth + 1, maxDepth, ancestors));
+  }
+  return out;
+}
+
+/** Plain assignment, except that a `__proto__` key stays an own data property. */
+function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}

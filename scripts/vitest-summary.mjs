@@ -1,0 +1,18 @@
+// Prints the plain closing line CI reads ("N passed, N failed[, N skipped]") from vitest's JSON
+// report, and exits 1 when any test failed or the report is missing.
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? '.vitest-report.json';
+let report;
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'));
+} catch (err) {
+  console.log(`vitest report ${file} is missing or unreadable: ${err.message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || report.success === false ? 1 : 0);
