@@ -1,1 +1,35 @@
-export const placeholder = 1;
+/**
+ * `multifrost`: everything a full app needs from one package. A lightweight worker can install
+ * `@multifrost/child` alone instead.
+ */
+export { ParentWorker, CircuitBreaker } from '@multifrost/parent';
+export type {
+  CallOptions,
+  ParentWorkerOptions,
+  SpawnOptions,
+  ConnectOptions,
+  RestartOptions,
+  RestartInfo,
+  ParentWorkerEvents,
+  Remote,
+  UntypedApi,
+  MetricsSnapshot,
+  CircuitState,
+  CircuitBreakerOptions,
+  ExitInfo,
+  OutputOption,
+  OutputHandler,
+  OutputStream,
+} from '@multifrost/parent';
+export { ChildWorker, callContext, currentCall } from '@multifrost/child';
+export type { ChildWorkerOptions, CallContext } from '@multifrost/child';
+export { FileServiceRegistry } from '@multifrost/registry';
+export type { ServiceRegistry, ServiceEntry, DiscoverOptions } from '@multifrost/registry';
+export {
+  MultifrostError,
+  RemoteCallError,
+  isMultifrostError,
+  APP_V3,
+  APP_V4,
+} from '@multifrost/protocol';
+export type { MultifrostErrorCode, ProtocolVersion } from '@multifrost/protocol';

@@ -1,1 +1,18 @@
-export const placeholder = 1;
+export { ParentWorker } from './parent-worker.js';
+export type {
+  CallOptions,
+  ParentWorkerOptions,
+  SpawnOptions,
+  ConnectOptions,
+  RestartOptions,
+  RestartInfo,
+  ParentWorkerEvents,
+} from './options.js';
+export type { Remote, UntypedApi } from './proxy.js';
+export type { MetricsSnapshot } from './metrics.js';
+export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';
+export { CircuitBreaker } from './circuit-breaker.js';
+export type { ExitInfo } from './worker-process.js';
+export type { OutputOption, OutputHandler, OutputStream } from './output-sink.js';
+export { MultifrostError, RemoteCallError, isMultifrostError } from '@multifrost/protocol';
+export type { MultifrostErrorCode } from '@multifrost/protocol';

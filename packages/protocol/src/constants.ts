@@ -46,3 +46,9 @@ export const ENV_PORT = 'COMLINK_ZMQ_PORT';
 export const ENV_WORKER_MODE = 'COMLINK_WORKER_MODE';
 export const ENV_PARENT_PID = 'MULTIFROST_PARENT_PID';
 export const ENV_HOME = 'MULTIFROST_HOME';
+
+/**
+ * Reserved call our parent sends for `listFunctions()` (extension). Our child answers it before
+ * dispatch; other peers reply with an error, and the parent then falls back to their own names.
+ */
+export const LIST_FUNCTIONS_CALL = '__multifrost_list_functions__';

@@ -13,6 +13,7 @@ export {
   ENV_WORKER_MODE,
   ENV_PARENT_PID,
   ENV_HOME,
+  LIST_FUNCTIONS_CALL,
 } from './constants.js';
 export type { AppId, ProtocolVersion, ProtocolLimits } from './constants.js';
 
@@ -53,3 +54,5 @@ export { validateMessage, decodeMessage, parseFrames, REJECT_REASONS } from './v
 export type { RejectReason, Rejection, Validated, FramesResult } from './validate.js';
 export { errorInitFrom, parseRemoteError } from './remote-error.js';
 export type { ParsedRemoteError } from './remote-error.js';
+export { createDebug } from './debug.js';
+export type { DebugLog } from './debug.js';

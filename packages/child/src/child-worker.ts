@@ -1,0 +1,400 @@
+/**
+ * The worker side: `class MyWorker extends ChildWorker { add(a, b) { return a + b } }` and
+ * `new MyWorker().run()`. Owns mode selection (spawn vs connect), dispatch of calls to the user's
+ * methods with bounded concurrency, heartbeat echo, cancellation, output forwarding (connect mode),
+ * and graceful shutdown on SIGINT/SIGTERM, `shutdown`, or the death of a spawning parent.
+ */
+import {
+  DEFAULT_NAMESPACE,
+  LIST_FUNCTIONS_CALL,
+  MultifrostError,
+  createDebug,
+  createError,
+  createHeartbeatReply,
+  createOutput,
+  createResponse,
+  errorInitFrom,
+  isMultifrostError,
+  type CallMessage,
+  type ErrorInit,
+  type Message,
+  type Rejection,
+} from '@multifrost/protocol';
+import { FileServiceRegistry, type ServiceRegistry } from '@multifrost/registry';
+import {
+  createServiceTransport,
+  type ServiceTransport,
+  type TransportOptions,
+} from '@multifrost/transport-zmq';
+import { CallState } from './call-state.js';
+import { collectCallable } from './callable-surface.js';
+import { callStorage } from './call-context.js';
+import { OutputForwarder } from './output-forwarding.js';
+import { leadsProcessGroup, watchParent } from './parent-watch.js';
+import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
+
+const debug = createDebug('multifrost:child');
+
+
+export interface ChildWorkerOptions {
+  /** Connect mode: register under this id in the service registry. */
+  serviceId?: string;
+  /** Namespace this worker serves. Calls to another namespace get an error reply. Default `"default"`. */
+  namespace?: string;
+  /** Most handlers running at once; further calls wait in order. Default: unlimited. */
+  maxConcurrency?: number;
+  /** How long stop() lets in-flight calls finish before aborting them. Default 5000 ms. */
+  shutdownGraceMs?: number;
+  /** Registry for connect mode. Default: the file registry (`MULTIFROST_HOME` or ~/.multifrost). */
+  registry?: ServiceRegistry;
+  /** Socket options (host, timeouts, limits). */
+  transport?: TransportOptions;
+  /** Connect mode: port to bind (0 = any free port). Default 0. */
+  port?: number;
+  /** Install SIGINT/SIGTERM handlers that stop gracefully. Default true. */
+  handleSignals?: boolean;
+  /** After a stop caused by a signal, `shutdown` or parent death, exit the process. Default true. */
+  exitOnStop?: boolean;
+  /** Connect mode: forward console output to connected parents. Default true. */
+  forwardOutput?: boolean;
+  /** Obey `shutdown` messages. Default: true in spawn mode, false in connect mode (shared services). */
+  acceptRemoteShutdown?: boolean;
+  /** Spawn mode: how often to check that the parent is alive. Default 500 ms. */
+  parentCheckIntervalMs?: number;
+  /** Don't print the "ready" line in connect mode. */
+  quiet?: boolean;
+}
+
+type StopReason = 'stop' | 'signal' | 'shutdown' | 'parent-gone';
+type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+interface Queued {
+  msg: CallMessage;
+  peer: Buffer;
+  method: (...args: unknown[]) => unknown;
+}
+
+function namedError(name: string, message: string): ErrorInit {
+  return { name, message };
+}
+
+export abstract class ChildWorker {
+  protected readonly namespace: string;
+  private readonly options: ChildWorkerOptions;
+  private state: State = 'idle';
+  private transport: ServiceTransport | undefined;
+  private registry: ServiceRegistry | undefined;
+  private registered = false;
+  private callable: Map<string, (...args: unknown[]) => unknown> | undefined;
+  private readonly active = new Map<string, CallState>();
+  private readonly queue: Queued[] = [];
+  private readonly pendingSends = new Set<Promise<void>>();
+  private forwarder: OutputForwarder | undefined;
+  private stopWatchingParent: (() => void) | undefined;
+  private signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  private startPromise: Promise<number> | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
+  private resolveRun!: () => void;
+  private readonly runDone = new Promise<void>((resolve) => (this.resolveRun = resolve));
+  private spawnEnv: SpawnEnv | undefined;
+
+  constructor(options: ChildWorkerOptions | string = {}) {
+    this.options = typeof options === 'string' ? { serviceId: options } : { ...options };
+    this.namespace = this.options.namespace ?? DEFAULT_NAMESPACE;
+  }
+
+  /** The methods a parent may call, sorted (PROTOCOL.md §8). */
+  listFunctions(): string[] {
+    return [...this.surface().keys()].sort();
+  }
+
+  /** Spawn mode or connect mode, decided at start. */
+  get mode(): 'spawn' | 'connect' | undefined {
+    if (this.state === 'idle') return undefined;
+    return this.spawnEnv ? 'spawn' : 'connect';
+  }
+
+  /** The port this worker bound (connect mode) or connected to (spawn mode). */
+  get port(): number | undefined {
+    return this.transport?.port;
+  }
+
+  /** Starts serving and resolves with the port once the socket is ready. Idempotent. */
+  start(): Promise<number> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  /** Starts serving and resolves when the worker has stopped. */
+  async run(): Promise<void> {
+    await this.start();
+    await this.runDone;
+  }
+
+  /** Graceful stop: refuse new calls, let in-flight ones finish (within the grace), unregister, close. */
+  stop(): Promise<void> {
+    return this.stopWith('stop');
+  }
+
+  private surface(): Map<string, (...args: unknown[]) => unknown> {
+    this.callable ??= collectCallable(this, ChildWorker.prototype);
+    return this.callable;
+  }
+
+  private async doStart(): Promise<number> {
+    if (this.state !== 'idle') throw new MultifrostError('START_FAILED', 'worker was already stopped');
+    this.state = 'starting';
+    this.surface();
+    this.spawnEnv = takeSpawnEnv();
+    const serviceId = this.options.serviceId;
+    if (!this.spawnEnv && !serviceId) {
+      this.state = 'stopped';
+      throw new MultifrostError(
+        'START_FAILED',
+        'Need COMLINK_ZMQ_PORT in the environment (spawn mode: start this worker with ParentWorker.spawn) or a serviceId option (connect mode)',
+      );
+    }
+    const transport = createServiceTransport(this.options.transport);
+    this.transport = transport;
+    transport.onMessage = (msg, peer) => this.onMessage(msg, peer);
+    transport.onReject = (rej, peer) => this.onReject(rej, peer);
+    let port: number;
+    try {
+      if (this.spawnEnv) {
+        transport.connect(this.spawnEnv.port);
+        port = this.spawnEnv.port;
+        if (this.spawnEnv.parentPid !== undefined) {
+          this.stopWatchingParent = watchParent(this.spawnEnv.parentPid, this.options.parentCheckIntervalMs ?? 500, () => {
+            debug('parent %d is gone; stopping', String(this.spawnEnv?.parentPid));
+            void this.stopWith('parent-gone');
+          });
+        }
+      } else {
+        this.registry = this.options.registry ?? new FileServiceRegistry();
+        const entry = await this.registry.register(serviceId!, () => transport.bind(this.options.port ?? 0));
+        this.registered = true;
+        port = entry.port;
+        if (this.options.forwardOutput !== false) {
+          this.forwarder = new OutputForwarder((peer, stream, text) => this.sendQuiet(peer, createOutput(stream, text)));
+          this.forwarder.install();
+        }
+        if (!this.options.quiet) process.stdout.write(`Service '${serviceId}' ready on port ${port}\n`);
+      }
+    } catch (err) {
+      this.state = 'stopped';
+      await transport.close();
+      this.resolveRun();
+      throw err;
+    }
+    if (this.options.handleSignals !== false) this.installSignalHandlers();
+    this.state = 'running';
+    debug('running in %s mode on port %d', this.spawnEnv ? 'spawn' : 'connect', String(port));
+    return port;
+  }
+
+  private installSignalHandlers(): void {
+    this.signalHandler = (signal) => {
+      if (this.state === 'stopping') {
+        // A second signal while stopping: the user wants out now.
+        process.exit(1);
+      }
+      debug('received %s; stopping', signal);
+      void this.stopWith('signal');
+    };
+    process.on('SIGINT', this.signalHandler);
+    process.on('SIGTERM', this.signalHandler);
+  }
+
+  private onMessage(msg: Message, peer: Buffer): void {
+    this.forwarder?.notePeer(peer);
+    switch (msg.type) {
+      case 'call':
+        this.onCall(msg, peer);
+        return;
+      case 'heartbeat':
+        if (msg.metadata?.hb_response !== true) this.sendQuiet(peer, createHeartbeatReply(msg));
+        return;
+      case 'cancel':
+        this.onCancel(msg.id);
+        return;
+      case 'shutdown': {
+        const accept = this.options.acceptRemoteShutdown ?? this.spawnEnv !== undefined;
+        if (accept) void this.stopWith('shutdown');
+        else debug('ignoring shutdown message (acceptRemoteShutdown is off in connect mode)');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onReject(rej: Rejection, peer: Buffer | undefined): void {
+    debug('dropped message: %s (%s)', rej.reason, rej.detail);
+    // A call we could read the id of gets an answer rather than silence (PROTOCOL.md §2).
+    if (peer && rej.id && rej.app && rej.type === 'call') {
+      this.sendQuiet(peer, createError(rej.id, namedError('InvalidCallError', rej.detail), rej.app));
+    }
+  }
+
+  private onCall(msg: CallMessage, peer: Buffer): void {
+    if (this.state !== 'running') {
+      this.replyError(peer, msg, namedError('ShuttingDownError', 'Worker is shutting down'));
+      return;
+    }
+    const fn = msg.function;
+    if (msg.namespace !== this.namespace) {
+      this.replyError(
+        peer,
+        msg,
+        namedError('NamespaceError', `Namespace '${msg.namespace}' is not served by this worker (it serves '${this.namespace}')`),
+      );
+      return;
+    }
+    if (fn === LIST_FUNCTIONS_CALL) {
+      this.send(peer, createResponse(msg.id, this.listFunctions(), msg.app));
+      return;
+    }
+    if (fn.startsWith('_')) {
+      this.replyError(peer, msg, namedError('PrivateMethodError', `Cannot call private method '${fn}'`));
+      return;
+    }
+    const method = this.surface().get(fn);
+    if (!method) {
+      this.replyError(peer, msg, namedError('FunctionNotFoundError', `Function '${fn}' not found`));
+      return;
+    }
+    const limit = this.options.maxConcurrency ?? Infinity;
+    if (this.active.size >= limit) {
+      this.queue.push({ msg, peer, method });
+      return;
+    }
+    void this.execute(msg, peer, method);
+  }
+
+  private async execute(msg: CallMessage, peer: Buffer, method: (...args: unknown[]) => unknown): Promise<void> {
+    const call = new CallState(msg);
+    this.active.set(msg.id, call);
+    try {
+      let result = callStorage.run(call, () => method.apply(this, msg.args));
+      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        result = await result;
+      }
+      this.send(peer, createResponse(msg.id, result, msg.app));
+    } catch (err) {
+      this.replyError(peer, msg, errorInitFrom(err));
+    } finally {
+      call.dispose();
+      this.active.delete(msg.id);
+      this.next();
+    }
+  }
+
+  private next(): void {
+    const limit = this.options.maxConcurrency ?? Infinity;
+    while (this.queue.length > 0 && this.active.size < limit && this.state === 'running') {
+      const q = this.queue.shift()!;
+      void this.execute(q.msg, q.peer, q.method);
+    }
+    if (this.active.size === 0 && this.drained) this.drained();
+  }
+
+  private onCancel(id: string): void {
+    const running = this.active.get(id);
+    if (running) {
+      running.abort(new MultifrostError('ABORTED', `Call ${id} was cancelled by the parent`));
+      return;
+    }
+    const at = this.queue.findIndex((q) => q.msg.id === id);
+    if (at >= 0) {
+      // Not started yet: drop it. The parent already rejected it locally.
+      this.queue.splice(at, 1);
+    }
+  }
+
+  private replyError(peer: Buffer, msg: CallMessage, init: ErrorInit): void {
+    this.sendQuiet(peer, createError(msg.id, init, msg.app));
+  }
+
+  /** Sends a reply; a result that cannot be encoded becomes an error reply naming the bad path. */
+  private send(peer: Buffer, reply: Message): void {
+    const transport = this.transport;
+    if (!transport || transport.closed) return;
+    const p = transport.send(peer, reply).catch((err: unknown) => {
+      if (isMultifrostError(err) && err.code === 'ENCODE' && reply.type === 'response') {
+        const message = err.message.startsWith('result') ? `Cannot send the result: ${err.message}` : err.message;
+        this.sendQuiet(peer, createError(reply.id, { name: 'EncodeError', message, code: 'ENCODE' }, reply.app));
+        return;
+      }
+      debug('send of %s %s failed: %s', reply.type, reply.id, err instanceof Error ? err.message : String(err));
+    });
+    this.track(p);
+  }
+
+  private sendQuiet(peer: Buffer, msg: Message): void {
+    const transport = this.transport;
+    if (!transport || transport.closed) return;
+    this.track(
+      transport.send(peer, msg).catch((err: unknown) => {
+        debug('send of %s failed: %s', msg.type, err instanceof Error ? err.message : String(err));
+      }),
+    );
+  }
+
+  private track(p: Promise<void>): void {
+    this.pendingSends.add(p);
+    void p.finally(() => this.pendingSends.delete(p));
+  }
+
+  private stopWith(reason: StopReason): Promise<void> {
+    this.stopPromise ??= this.doStop(reason);
+    return this.stopPromise;
+  }
+
+  private async doStop(reason: StopReason): Promise<void> {
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      this.resolveRun();
+      return;
+    }
+    if (this.startPromise) await this.startPromise.catch(() => undefined);
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    const grace = reason === 'parent-gone' ? Math.min(this.options.shutdownGraceMs ?? 5000, 1000) : this.options.shutdownGraceMs ?? 5000;
+    for (const q of this.queue.splice(0)) this.replyError(q.peer, q.msg, namedError('ShuttingDownError', 'Worker is shutting down'));
+    if (this.active.size > 0) {
+      const drained = new Promise<void>((resolve) => (this.drained = resolve));
+      const timer = setTimeout(() => this.drained?.(), grace);
+      await drained;
+      clearTimeout(timer);
+      for (const call of this.active.values()) call.abort(new MultifrostError('ABORTED', 'Worker is stopping'));
+    }
+    // Let replies already queued reach the parent before the socket goes.
+    await Promise.race([Promise.allSettled([...this.pendingSends]), delay(1000)]);
+    if (this.registered && this.registry && this.options.serviceId) {
+      await this.registry.unregister(this.options.serviceId).catch((err: unknown) => debug('unregister failed: %s', String(err)));
+      this.registered = false;
+    }
+    this.forwarder?.uninstall();
+    this.stopWatchingParent?.();
+    if (this.signalHandler) {
+      process.off('SIGINT', this.signalHandler);
+      process.off('SIGTERM', this.signalHandler);
+    }
+    await this.transport?.close();
+    this.state = 'stopped';
+    debug('stopped (%s)', reason);
+    this.resolveRun();
+    if (reason !== 'stop' && this.options.exitOnStop !== false) {
+      if (reason === 'parent-gone' && leadsProcessGroup()) {
+        // Take our own subprocesses with us: nobody is left to reap them.
+        process.kill(-process.pid, 'SIGKILL');
+      }
+      process.exit(0);
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

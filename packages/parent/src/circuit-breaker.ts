@@ -1,0 +1,90 @@
+/**
+ * Circuit breaker (pure logic): counts transport failures (timeouts, exits, unresponsive, send
+ * failures), never application errors. Opens after N consecutive failures, lets one probe call
+ * through after a reset delay (half-open), and closes on that probe's success. The public peers
+ * never close their breaker once open (PEERS.md §7 item 5); this one always can.
+ */
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerOptions {
+  /** Consecutive transport failures that open the circuit. Default 5. */
+  failureThreshold?: number;
+  /** Time the circuit stays open before a probe is allowed. Default 10000 ms. */
+  resetTimeoutMs?: number;
+}
+
+export class CircuitBreaker {
+  private failures = 0;
+  private stateValue: CircuitState = 'closed';
+  private openedAt = 0;
+  private probeInFlight = false;
+  trips = 0;
+  readonly failureThreshold: number;
+  readonly resetTimeoutMs: number;
+
+  constructor(
+    options: CircuitBreakerOptions = {},
+    private readonly onChange: (state: CircuitState) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.failureThreshold = Math.max(1, options.failureThreshold ?? 5);
+    this.resetTimeoutMs = Math.max(0, options.resetTimeoutMs ?? 10_000);
+  }
+
+  get state(): CircuitState {
+    if (this.stateValue === 'open' && this.now() - this.openedAt >= this.resetTimeoutMs) {
+      this.set('half-open');
+    }
+    return this.stateValue;
+  }
+
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  /**
+   * Asks to send a call. Returns 'probe' when this call is the half-open probe (its outcome decides
+   * the circuit), true when allowed normally, false when the call must fail fast.
+   */
+  admit(): boolean | 'probe' {
+    const state = this.state;
+    if (state === 'closed') return true;
+    if (state === 'half-open' && !this.probeInFlight) {
+      this.probeInFlight = true;
+      return 'probe';
+    }
+    return false;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.probeInFlight = false;
+    if (this.stateValue !== 'closed') this.set('closed');
+  }
+
+  failure(): void {
+    this.failures++;
+    this.probeInFlight = false;
+    if (this.stateValue === 'half-open' || (this.stateValue === 'closed' && this.failures >= this.failureThreshold)) {
+      this.openedAt = this.now();
+      this.trips++;
+      this.set('open');
+    }
+  }
+
+  /** A probe that ended without telling us anything (aborted, encode error): let another try. */
+  releaseProbe(): void {
+    this.probeInFlight = false;
+  }
+
+  reset(): void {
+    this.success();
+  }
+
+  private set(state: CircuitState): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.onChange(state);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Application heartbeats (PROTOCOL.md §5): one probe per interval, RTT measured from our own send
+ * time, a reply counts only within the timeout, N consecutive misses mark the worker unresponsive.
+ * A miss while calls are in flight and the ZMTP connection is up is not counted: the worker is
+ * busy (a long CPU-bound handler), not dead — libzmq's own heartbeats prove the peer is there.
+ */
+import { createHeartbeat, type AppId, type HeartbeatMessage } from '@multifrost/protocol';
+import { performance } from 'node:perf_hooks';
+
+export interface HeartbeatOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  maxMisses: number;
+}
+
+export interface HeartbeatHooks {
+  app: AppId;
+  send(msg: HeartbeatMessage): Promise<void>;
+  /** True when a miss should not count (calls in flight on a live connection). */
+  isBusy(): boolean;
+  onRtt(ms: number): void;
+  onMiss(consecutive: number): void;
+  onUnresponsive(misses: number): void;
+  onResponsive(): void;
+}
+
+interface Probe {
+  sentAt: number;
+  resolve: (rttMs: number) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class HeartbeatMonitor {
+  private readonly probes = new Map<string, Probe>();
+  private interval: NodeJS.Timeout | undefined;
+  private misses = 0;
+  private unresponsive = false;
+
+  constructor(
+    private readonly options: HeartbeatOptions,
+    private readonly hooks: HeartbeatHooks,
+  ) {}
+
+  get isUnresponsive(): boolean {
+    return this.unresponsive;
+  }
+
+  get consecutiveMisses(): number {
+    return this.misses;
+  }
+
+  /** Sends one heartbeat; resolves with the RTT in ms, rejects after `timeoutMs`. */
+  probe(timeoutMs: number): Promise<number> {
+    const msg = createHeartbeat(this.hooks.app);
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.probes.delete(msg.id);
+        reject(new Error(`no heartbeat reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.probes.set(msg.id, { sentAt: performance.now(), resolve, reject, timer });
+      // A failed send is just a missed beat; the timer above reports it.
+      this.hooks.send(msg).catch(() => {});
+    });
+  }
+
+  /** Feeds a heartbeat message from the worker; true if it answered one of our probes. */
+  onReply(msg: HeartbeatMessage): boolean {
+    const probe = this.probes.get(msg.id);
+    if (!probe) return false;
+    this.probes.delete(msg.id);
+    clearTimeout(probe.timer);
+    const rtt = performance.now() - probe.sentAt;
+    this.hooks.onRtt(rtt);
+    probe.resolve(rtt);
+    return true;
+  }
+
+  start(): void {
+    if (this.interval || this.options.intervalMs <= 0) return;
+    this.interval = setInterval(() => this.beat(), this.options.intervalMs);
+    this.interval.unref();
+  }
+
+  stop(): void {
+    if (this.interval) clearInterval(this.interval);
+    this.interval = undefined;
+    for (const probe of this.probes.values()) {
+      clearTimeout(probe.timer);
+      probe.reject(new Error('heartbeats stopped'));
+    }
+    this.probes.clear();
+  }
+
+  /** Forget misses (after a restart: a new process has a clean record). */
+  reset(): void {
+    this.misses = 0;
+    this.unresponsive = false;
+  }
+
+  private beat(): void {
+    this.probe(this.options.timeoutMs).then(
+      () => {
+        this.misses = 0;
+        if (this.unresponsive) {
+          this.unresponsive = false;
+          this.hooks.onResponsive();
+        }
+      },
+      () => {
+        if (!this.interval) return;
+        if (this.hooks.isBusy()) return;
+        this.misses++;
+        this.hooks.onMiss(this.misses);
+        if (this.misses >= this.options.maxMisses && !this.unresponsive) {
+          this.unresponsive = true;
+          this.hooks.onUnresponsive(this.misses);
+        }
+      },
+    );
+  }
+}

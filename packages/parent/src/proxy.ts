@@ -1,0 +1,43 @@
+/**
+ * The typed call proxy: `worker.call.add(1, 2)` → `Promise<number>`. Answers `undefined` for
+ * `then` (so `await worker.call` is harmless), symbols and other non-call names (PEERS.md §7 item 11);
+ * each proxy is bound to its own options, so there is no shared mutable state between callers.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (...args: any[]) => any;
+
+/** Names of the worker base class that are never callable remotely. */
+type ReservedName = 'run' | 'start' | 'stop' | 'listFunctions' | 'mode' | 'port' | 'namespace' | 'constructor';
+
+/** The remote view of a worker class: its public methods, each returning a Promise. */
+export type Remote<T> = {
+  [K in keyof T as K extends ReservedName ? never : K extends `_${string}` ? never : T[K] extends AnyFunction ? K : never]: T[K] extends (
+    ...args: infer A
+  ) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
+
+/** What `call` offers when no worker type is given. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type UntypedApi = Record<string, (...args: any[]) => any>;
+
+const NOT_CALLS = new Set(['then', 'catch', 'finally', 'toJSON', 'constructor', 'valueOf', 'toString', 'inspect', 'asymmetricMatch', '$$typeof', 'nodeType']);
+
+export function createCallProxy<T>(invoke: (fn: string, args: unknown[]) => Promise<unknown>): Remote<T> {
+  const cache = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  return new Proxy(Object.create(null) as object, {
+    get(_target, prop) {
+      if (typeof prop !== 'string' || NOT_CALLS.has(prop)) return undefined;
+      let fn = cache.get(prop);
+      if (!fn) {
+        fn = (...args: unknown[]) => invoke(prop, args);
+        cache.set(prop, fn);
+      }
+      return fn;
+    },
+    has: () => false,
+    set: () => false,
+  }) as Remote<T>;
+}
