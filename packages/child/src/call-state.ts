@@ -35,6 +35,10 @@ export class CallState implements CallContext {
     return this.controller.signal;
   }
 
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
+  }
+
   abort(reason: unknown): void {
     if (this.abortReason !== undefined) return;
     this.abortReason = reason;

@@ -155,6 +155,7 @@ export abstract class ChildWorker {
         'Need COMLINK_ZMQ_PORT in the environment (spawn mode: start this worker with ParentWorker.spawn) or a serviceId option (connect mode)',
       );
     }
+    if (this.options.handleSignals !== false) this.installSignalHandlers();
     const transport = createServiceTransport(this.options.transport);
     this.transport = transport;
     transport.onMessage = (msg, peer) => this.onMessage(msg, peer);
@@ -183,11 +184,11 @@ export abstract class ChildWorker {
       }
     } catch (err) {
       this.state = 'stopped';
+      this.removeSignalHandlers();
       await transport.close();
       this.resolveRun();
       throw err;
     }
-    if (this.options.handleSignals !== false) this.installSignalHandlers();
     this.state = 'running';
     debug('running in %s mode on port %d', this.spawnEnv ? 'spawn' : 'connect', String(port));
     return port;
@@ -204,6 +205,13 @@ export abstract class ChildWorker {
     };
     process.on('SIGINT', this.signalHandler);
     process.on('SIGTERM', this.signalHandler);
+  }
+
+  private removeSignalHandlers(): void {
+    if (!this.signalHandler) return;
+    process.off('SIGINT', this.signalHandler);
+    process.off('SIGTERM', this.signalHandler);
+    this.signalHandler = undefined;
   }
 
   private onMessage(msg: Message, peer: Buffer): void {
@@ -296,13 +304,21 @@ export abstract class ChildWorker {
       const q = this.queue.shift()!;
       void this.execute(q.msg, q.peer, q.method);
     }
-    if (this.active.size === 0 && this.drained) this.drained();
+    if (this.drained && this.waitingCalls() === 0) this.drained();
+  }
+
+  /** Calls someone still waits for: cancelled ones (the parent gave up on them) don't hold up a stop. */
+  private waitingCalls(): number {
+    let n = 0;
+    for (const call of this.active.values()) if (!call.aborted) n++;
+    return n;
   }
 
   private onCancel(id: string): void {
     const running = this.active.get(id);
     if (running) {
       running.abort(new MultifrostError('ABORTED', `Call ${id} was cancelled by the parent`));
+      if (this.drained && this.waitingCalls() === 0) this.drained();
       return;
     }
     const at = this.queue.findIndex((q) => q.msg.id === id);
@@ -362,7 +378,7 @@ export abstract class ChildWorker {
     this.state = 'stopping';
     const grace = reason === 'parent-gone' ? Math.min(this.options.shutdownGraceMs ?? 5000, 1000) : this.options.shutdownGraceMs ?? 5000;
     for (const q of this.queue.splice(0)) this.replyError(q.peer, q.msg, namedError('ShuttingDownError', 'Worker is shutting down'));
-    if (this.active.size > 0) {
+    if (this.waitingCalls() > 0) {
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
       const timer = setTimeout(() => this.drained?.(), grace);
       await drained;
@@ -377,10 +393,7 @@ export abstract class ChildWorker {
     }
     this.forwarder?.uninstall();
     this.stopWatchingParent?.();
-    if (this.signalHandler) {
-      process.off('SIGINT', this.signalHandler);
-      process.off('SIGTERM', this.signalHandler);
-    }
+    this.removeSignalHandlers();
     await this.transport?.close();
     this.state = 'stopped';
     debug('stopped (%s)', reason);

@@ -3,20 +3,12 @@
  * SIGKILLed and could not clean up. Polls the parent PID and reports its death once.
  */
 import { readFileSync } from 'node:fs';
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isPidAlive } from '@multifrost/registry';
 
 export function watchParent(parentPid: number, intervalMs: number, onGone: () => void): () => void {
   const timer = setInterval(() => {
     // Not `process.ppid`: a launcher such as the tsx CLI may sit between the parent and us.
-    if (!isProcessAlive(parentPid)) {
+    if (!isPidAlive(parentPid)) {
       clearInterval(timer);
       onGone();
     }

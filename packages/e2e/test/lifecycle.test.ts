@@ -32,7 +32,7 @@ describe('timeouts and cancellation', () => {
   it('an AbortSignal rejects at once and the worker sees the cancel', async () => {
     const w = await spawn();
     const controller = new AbortController();
-    const pending = w.with({ signal: controller.signal }).callFunction('waitForCancel');
+    const pending = w.with({ signal: controller.signal }).call.waitForCancel();
     await new Promise((r) => setTimeout(r, 100));
     const ids = [...(w as unknown as { pending: Map<string, unknown> }).pending.keys()];
     expect(ids).toHaveLength(1);
@@ -40,7 +40,6 @@ describe('timeouts and cancellation', () => {
     const err = (await pending.catch((e: unknown) => e)) as MultifrostError;
     expect(err.code).toBe('ABORTED');
     expect((err.cause as Error).message).toBe('user gave up');
-    await waitFor(() => true, 0, '');
     let seen = false;
     for (let i = 0; i < 50 && !seen; i++) {
       seen = await w.call.wasCancelled(ids[0]!);

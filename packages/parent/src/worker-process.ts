@@ -82,7 +82,12 @@ export class WorkerProcess {
         resolve();
       });
       child.once('error', (err) => {
-        if (!spawned) reject(this.startError(err));
+        if (spawned) return;
+        // Never started: there is no process to wait for.
+        live.delete(this);
+        this.exitInfo = { code: null, signal: null, pid: undefined };
+        this.resolveExit(this.exitInfo);
+        reject(this.startError(err));
       });
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal, pid: child.pid };
