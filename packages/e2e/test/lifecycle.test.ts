@@ -139,7 +139,7 @@ describe('circuit breaker', () => {
     const fast = (await w.call.add(1, 2).catch((e: unknown) => e)) as MultifrostError;
     expect(fast.code).toBe('CIRCUIT_OPEN');
     await new Promise((r) => setTimeout(r, 350));
-    const closed = new Promise((r) => w.once('circuit-close', r));
+    const closed = new Promise<void>((r) => w.once('circuit-close', () => r()));
     expect(await w.call.add(1, 2)).toBe(3);
     await closed;
     expect(w.circuitOpen).toBe(false);

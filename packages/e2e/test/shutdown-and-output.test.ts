@@ -119,7 +119,7 @@ describe('heartbeats', () => {
     process.kill(w.pid!, 'SIGSTOP');
     await unresponsive;
     expect(w.isHealthy).toBe(false);
-    const responsive = new Promise((r) => w.once('responsive', r));
+    const responsive = new Promise<void>((r) => w.once('responsive', () => r()));
     process.kill(w.pid!, 'SIGCONT');
     await responsive;
     expect(await w.call.add(1, 2)).toBe(3);
