@@ -59,7 +59,7 @@ export interface ChildWorkerOptions {
   forwardOutput?: boolean;
   /** Obey `shutdown` messages. Default: true in spawn mode, false in connect mode (shared services). */
   acceptRemoteShutdown?: boolean;
-  /** Spawn mode: how often to check that the parent is alive. Default 500 ms. */
+  /** Spawn mode: how often to check that the parent is alive. Default 200 ms. */
   parentCheckIntervalMs?: number;
   /** Don't print the "ready" line in connect mode. */
   quiet?: boolean;
@@ -166,7 +166,7 @@ export abstract class ChildWorker {
         transport.connect(this.spawnEnv.port);
         port = this.spawnEnv.port;
         if (this.spawnEnv.parentPid !== undefined) {
-          this.stopWatchingParent = watchParent(this.spawnEnv.parentPid, this.options.parentCheckIntervalMs ?? 500, () => {
+          this.stopWatchingParent = watchParent(this.spawnEnv.parentPid, this.options.parentCheckIntervalMs ?? 200, () => {
             debug('parent %d is gone; stopping', String(this.spawnEnv?.parentPid));
             void this.stopWith('parent-gone');
           });
@@ -376,7 +376,15 @@ export abstract class ChildWorker {
     if (this.startPromise) await this.startPromise.catch(() => undefined);
     if (this.state === 'stopped') return;
     this.state = 'stopping';
-    const grace = reason === 'parent-gone' ? Math.min(this.options.shutdownGraceMs ?? 5000, 1000) : this.options.shutdownGraceMs ?? 5000;
+    if (reason === 'parent-gone') {
+      // Nobody is left to receive replies: no grace, no drain. Take our own subprocesses with us.
+      this.stopWatchingParent?.();
+      if (this.options.exitOnStop !== false) {
+        if (leadsProcessGroup()) process.kill(-process.pid, 'SIGKILL');
+        process.exit(0);
+      }
+    }
+    const grace = this.options.shutdownGraceMs ?? 5000;
     for (const q of this.queue.splice(0)) this.replyError(q.peer, q.msg, namedError('ShuttingDownError', 'Worker is shutting down'));
     if (this.waitingCalls() > 0) {
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
@@ -398,13 +406,7 @@ export abstract class ChildWorker {
     this.state = 'stopped';
     debug('stopped (%s)', reason);
     this.resolveRun();
-    if (reason !== 'stop' && this.options.exitOnStop !== false) {
-      if (reason === 'parent-gone' && leadsProcessGroup()) {
-        // Take our own subprocesses with us: nobody is left to reap them.
-        process.kill(-process.pid, 'SIGKILL');
-      }
-      process.exit(0);
-    }
+    if (reason !== 'stop' && this.options.exitOnStop !== false) process.exit(0);
   }
 }
 

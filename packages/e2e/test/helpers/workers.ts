@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPidAlive } from '@multifrost/registry';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const fixture = (name: string): string => path.join(fixtures, name);
@@ -12,13 +13,9 @@ export function tempHome(): { home: string; cleanup: () => void } {
   return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
+/** Running (a zombie waiting to be reaped by a slow init does not count). */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isPidAlive(pid);
 }
 
 export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
