@@ -58,9 +58,12 @@ export class HeartbeatMonitor {
         this.probes.delete(msg.id);
         reject(new Error(`no heartbeat reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.probes.set(msg.id, { sentAt: performance.now(), resolve, reject, timer });
+      const probe: Probe = { sentAt: performance.now(), resolve, reject, timer };
+      this.probes.set(msg.id, probe);
+      // RTT counts from when libzmq took the message: a probe queued while no worker was
+      // connected yet (start-up) must not report the start-up time as latency.
       // A failed send is just a missed beat; the timer above reports it.
-      this.hooks.send(msg).catch(() => {});
+      this.hooks.send(msg).then(() => (probe.sentAt = performance.now()), () => {});
     });
   }
 
