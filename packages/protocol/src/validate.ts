@@ -65,8 +65,11 @@ function reject(reason: RejectReason, detail: string, extra: Partial<Rejection> 
   return { ok: false, reason, detail, ...extra };
 }
 
+/** A decoded msgpack map: a plain object (msgpackr returns class instances for 0xC1 and the like). */
 function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Date);
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function kind(value: unknown): string {
