@@ -26,6 +26,10 @@ export async function withLock<T>(lockPath: string, options: LockOptions, fn: ()
 
 async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs }: LockOptions): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // Start polling fast and back off to pollMs: a lock is usually held for a few milliseconds, and
+  // a fixed 100 ms poll would serialise a burst of registrations into seconds. Jitter keeps
+  // waiters from retrying in lock-step.
+  let wait = 2;
   for (;;) {
     try {
       const handle = await fs.open(lockPath, 'wx', 0o600);
@@ -51,7 +55,8 @@ async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs }: LockOpt
         { details: { lockPath, ageMs: age } },
       );
     }
-    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+    await sleep(Math.min(wait * (0.5 + Math.random()), pollMs, Math.max(1, deadline - Date.now())));
+    wait = Math.min(wait * 2, pollMs);
   }
 }
 
