@@ -140,8 +140,17 @@ abstract class ZmqTransportBase<S extends Dealer | Router> {
     if (this.closedFlag) throw new MultifrostError('CLOSED', `Cannot ${what}: the transport is closed`);
   }
 
-  protected encode(message: Message): Buffer {
-    return encodeMessage(message, this.limits);
+  /** Encodes once and queues `[...head, payload]`; an encode error rejects and sends nothing. */
+  protected enqueue(head: Buffer[], message: Message): Promise<void> {
+    if (this.closedFlag) return Promise.reject(new MultifrostError('CLOSED', `Cannot send ${message.type}: the transport is closed`));
+    let payload: Buffer;
+    try {
+      payload = encodeMessage(message, this.limits);
+    } catch (err) {
+      this.stats.sendErrors++;
+      return Promise.reject(err);
+    }
+    return this.writer.push([...head, payload]);
   }
 
   protected abstract deliver(message: Message, peer: Buffer | undefined): void;
@@ -225,15 +234,7 @@ export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements Call
   }
 
   send(message: Message): Promise<void> {
-    if (this.closed) return Promise.reject(new MultifrostError('CLOSED', `Cannot send ${message.type}: the transport is closed`));
-    let payload: Buffer;
-    try {
-      payload = this.encode(message);
-    } catch (err) {
-      this.stats.sendErrors++;
-      return Promise.reject(err);
-    }
-    return this.writer.push([EMPTY, payload]);
+    return this.enqueue([EMPTY], message);
   }
 
   protected deliver(message: Message): void {
@@ -250,15 +251,7 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
 
   /** Replies to one peer. A ROUTER silently drops messages to a peer that is gone (no ROUTER_MANDATORY). */
   send(peer: Buffer, message: Message): Promise<void> {
-    if (this.closed) return Promise.reject(new MultifrostError('CLOSED', `Cannot send ${message.type}: the transport is closed`));
-    let payload: Buffer;
-    try {
-      payload = this.encode(message);
-    } catch (err) {
-      this.stats.sendErrors++;
-      return Promise.reject(err);
-    }
-    return this.writer.push([peer, EMPTY, payload]);
+    return this.enqueue([peer, EMPTY], message);
   }
 
   protected deliver(message: Message, peer: Buffer | undefined): void {
