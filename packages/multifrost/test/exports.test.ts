@@ -2,10 +2,14 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
+type Api = typeof import('../src/index.js');
+// The built package (what users get), typed from the source: the typecheck runs before the build.
+const PKG: string = 'multifrost';
+const importBuilt = () => import(PKG) as Promise<Api>;
 
 describe('multifrost umbrella', () => {
   it('exposes the full API from the ESM and the CJS builds', async () => {
-    const esm = await import('multifrost');
+    const esm = await importBuilt();
     const cjs = require('multifrost') as typeof esm;
     for (const mod of [esm, cjs]) {
       expect(typeof mod.ParentWorker.spawn).toBe('function');
@@ -19,7 +23,7 @@ describe('multifrost umbrella', () => {
   });
 
   it('an error from one copy is recognised by the other', async () => {
-    const esm = await import('multifrost');
+    const esm = await importBuilt();
     const cjs = require('multifrost') as typeof esm;
     const err = new cjs.MultifrostError('TIMEOUT', 'x');
     expect(esm.isMultifrostError(err)).toBe(true);
