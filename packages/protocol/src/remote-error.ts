@@ -43,12 +43,11 @@ const PY_TRACEBACK = '\nTraceback (most recent call last):';
 export function parseRemoteError(msg: Pick<ErrorMessage, 'error' | 'error_type' | 'traceback' | 'error_code'>): ParsedRemoteError {
   let text = msg.error;
   let stack = msg.traceback;
-  if (stack === undefined) {
-    const at = text.indexOf(PY_TRACEBACK);
-    if (at >= 0) {
-      stack = text.slice(at + 1);
-      text = text.slice(0, at);
-    }
+  // Python appends its traceback to `error`; it belongs in the stack, not the message.
+  const at = text.indexOf(PY_TRACEBACK);
+  if (at >= 0) {
+    stack ??= text.slice(at + 1);
+    text = text.slice(0, at);
   }
   let name = msg.error_type;
   if (name !== undefined) {
