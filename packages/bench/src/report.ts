@@ -1,0 +1,87 @@
+/** Turns benchmark results into the table printed and written to docs/benchmarks.md. */
+import type { RunResult } from './run-one.js';
+import type { TargetName } from './targets.js';
+
+interface Row {
+  label: string;
+  key: keyof RunResult;
+  unit: string;
+  /** true when bigger is better (ratio shown as target/raw either way). */
+  digits: number;
+}
+
+const ROWS: Row[] = [
+  { label: 'sequential latency p50', key: 'seqP50Us', unit: 'µs', digits: 0 },
+  { label: 'sequential latency p99', key: 'seqP99Us', unit: 'µs', digits: 0 },
+  { label: 'sequential latency p99.9', key: 'seqP999Us', unit: 'µs', digits: 0 },
+  { label: 'pipelined, 64 in flight', key: 'pipelined64', unit: 'calls/s', digits: 0 },
+  { label: 'pipelined, 256 in flight', key: 'pipelined256', unit: 'calls/s', digits: 0 },
+  { label: '4 pairs at once, 64 in flight each', key: 'pairs4', unit: 'calls/s', digits: 0 },
+  { label: 'binary echo 1 MiB', key: 'bin1MBps', unit: 'MB/s', digits: 0 },
+  { label: 'binary echo 16 MiB', key: 'bin16MBps', unit: 'MB/s', digits: 0 },
+  { label: 'spawn to first call', key: 'spawnToFirstCallMs', unit: 'ms', digits: 0 },
+  { label: 'child RSS idle', key: 'childRssIdleMb', unit: 'MB', digits: 1 },
+  { label: 'child RSS loaded', key: 'childRssLoadedMb', unit: 'MB', digits: 1 },
+  { label: 'parent RSS (end of run)', key: 'parentRssMb', unit: 'MB', digits: 1 },
+];
+
+const COLUMNS: [TargetName, string][] = [
+  ['raw-zmq', 'raw zeromq.js'],
+  ['multifrost', 'Multifrost → Node'],
+  ['multifrost-python', 'Multifrost → Python'],
+  ['fork-ipc', 'fork IPC'],
+  ['http', 'HTTP + fetch'],
+];
+
+function fmt(v: number, digits: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function renderTable(results: Partial<Record<TargetName, RunResult>>): string {
+  const cols = COLUMNS.filter(([t]) => results[t]);
+  const head = `| scenario | unit | ${cols.map(([, name]) => name).join(' | ')} |`;
+  const sep = `|---|---|${cols.map(() => '---:').join('|')}|`;
+  const lines = ROWS.map((row) => {
+    const raw = results['raw-zmq']?.[row.key] as number | undefined;
+    const cells = cols.map(([t]) => {
+      const v = results[t]![row.key] as number;
+      const ratio = raw && t !== 'raw-zmq' && Number.isFinite(v) ? ` (${(v / raw).toFixed(2)}×)` : '';
+      return `${fmt(v, row.digits)}${ratio}`;
+    });
+    return `| ${row.label} | ${row.unit} | ${cells.join(' | ')} |`;
+  });
+  return [head, sep, ...lines].join('\n');
+}
+
+export function renderReport(
+  results: Partial<Record<TargetName, RunResult>>,
+  meta: { machine: string; date: string; rounds: number; seconds: number },
+): string {
+  return `# Benchmarks
+
+Measured ${meta.date} on ${meta.machine}.
+Command: \`pnpm bench\` (${meta.rounds} interleaved rounds, medians; every run in a fresh parent
+process with fresh children; ${meta.seconds} s in all). Ratios are to raw zeromq.js in the same run.
+
+${renderTable(results)}
+
+What each column is:
+
+- **raw zeromq.js**: a DEALER/ROUTER + msgpackr echo written with no framework (same message
+  shape, a queued sender, a pending map) — the practical limit of this design.
+- **Multifrost → Node**: \`ParentWorker.spawn('multifrost-child.mjs')\` with default options
+  (heartbeats on, 60 s default timeout, circuit breaker, metrics).
+- **Multifrost → Python**: the same parent against the Python peer of the interop suite
+  (\`packages/interop/python/multifrost_py.py\`, pyzmq + msgpack). A figure, not a target.
+- **fork IPC**: \`child_process.fork\` with \`serialization: 'advanced'\`.
+- **HTTP + fetch**: a \`node:http\` child on loopback, JSON bodies (binary as octet-stream), Node's
+  \`fetch\` with keep-alive.
+
+Scenarios: sequential latency over ${'20,000'} \`add(1, 2)\` calls after 2,000 warm-up calls;
+pipelined throughput keeping 64 or 256 calls in flight for 100,000 calls; binary echo of a 1 MiB
+(200×) and 16 MiB (20×) Buffer, in payload MB per second; spawn to first call (process start to the
+first answered call); RSS of the child idle and after the load; four parent→child pairs driven at
+once from one parent. Slow targets stop a scenario after 15 s.
+`;
+}

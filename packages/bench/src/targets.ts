@@ -1,0 +1,144 @@
+/**
+ * The things being compared, behind one small client interface: Multifrost (Node and Python
+ * children), a raw zeromq.js + msgpackr echo (the practical limit of this design), node's
+ * child_process IPC with structured clone, and HTTP with fetch.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Packr, Unpackr } from 'msgpackr';
+import { ParentWorker } from 'multifrost';
+import { Dealer } from 'zeromq';
+
+const servers = path.join(path.dirname(fileURLToPath(import.meta.url)), 'servers');
+export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
+
+export interface Client {
+  call(fn: 'add' | 'echo', args: unknown[]): Promise<unknown>;
+  readonly childPid: number;
+  close(): Promise<void>;
+}
+
+export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http';
+export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-python', 'fork-ipc', 'http'];
+
+export async function startClient(target: TargetName): Promise<Client> {
+  switch (target) {
+    case 'raw-zmq':
+      return startRaw();
+    case 'multifrost':
+      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), {});
+    case 'multifrost-python':
+      return startMultifrost(path.join(servers, 'python_child.py'), { executable: PYTHON });
+    case 'fork-ipc':
+      return startFork();
+    case 'http':
+      return startHttp();
+  }
+}
+
+async function startMultifrost(script: string, options: { executable?: string }): Promise<Client> {
+  const w = await ParentWorker.spawn(script, { ...options, output: 'ignore', defaultTimeoutMs: 120_000 });
+  return {
+    call: (fn, args) => w.callFunction(fn, args),
+    childPid: w.pid!,
+    close: () => w.close(),
+  };
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+async function startRaw(): Promise<Client> {
+  const packr = new Packr({ useRecords: false, variableMapSize: true });
+  const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
+  const dealer = new Dealer({ linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
+  await dealer.bind('tcp://127.0.0.1:*');
+  const port = dealer.lastEndpoint!.split(':').pop()!;
+  const child = spawn(process.execPath, [path.join(servers, 'raw-zmq-child.mjs')], { env: { ...process.env, COMLINK_ZMQ_PORT: port }, stdio: 'ignore' });
+  const pending = new Map<string, (v: unknown) => void>();
+  let next = 0;
+  const empty = Buffer.alloc(0);
+  const queue: Buffer[][] = [];
+  let pumping = false;
+  const pump = async () => {
+    pumping = true;
+    while (queue.length) await dealer.send(queue.shift()!);
+    pumping = false;
+  };
+  void (async () => {
+    try {
+      for await (const [, payload] of dealer) {
+        const msg = unpackr.unpack(payload!) as { id: string; result: unknown };
+        const resolve = pending.get(msg.id);
+        pending.delete(msg.id);
+        resolve?.(msg.result);
+      }
+    } catch {
+      // socket closed
+    }
+  })();
+  return {
+    call(fn, args) {
+      const id = String(next++);
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        queue.push([empty, packr.pack({ app: 'comlink_ipc_v3', id, type: 'call', timestamp: Date.now() / 1000, function: fn, args, namespace: 'default' })]);
+        if (!pumping) void pump();
+      });
+    },
+    childPid: child.pid!,
+    async close() {
+      child.kill('SIGKILL');
+      dealer.close();
+      await waitExit(child);
+    },
+  };
+}
+
+async function startFork(): Promise<Client> {
+  const child = fork(path.join(servers, 'fork-child.mjs'), { serialization: 'advanced', stdio: 'ignore' });
+  const pending = new Map<number, (v: unknown) => void>();
+  let next = 0;
+  child.on('message', (msg: { id: number; result: unknown }) => {
+    const resolve = pending.get(msg.id);
+    pending.delete(msg.id);
+    resolve?.(msg.result);
+  });
+  return {
+    call(fn, args) {
+      const id = next++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        child.send({ id, fn, args });
+      });
+    },
+    childPid: child.pid!,
+    async close() {
+      child.kill('SIGKILL');
+      await waitExit(child);
+    },
+  };
+}
+
+async function startHttp(): Promise<Client> {
+  const child = fork(path.join(servers, 'http-child.mjs'), { stdio: 'ignore' });
+  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    async call(fn, args) {
+      if (fn === 'echo') {
+        const res = await fetch(`${base}/echo`, { method: 'POST', body: args[0] as Buffer });
+        return Buffer.from(await res.arrayBuffer());
+      }
+      const res = await fetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fn, args }) });
+      return ((await res.json()) as { result: unknown }).result;
+    },
+    childPid: child.pid!,
+    async close() {
+      child.kill('SIGKILL');
+      await waitExit(child);
+    },
+  };
+}
