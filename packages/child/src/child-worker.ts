@@ -88,7 +88,8 @@ export abstract class ChildWorker {
   private callable: Map<string, (...args: unknown[]) => unknown> | undefined;
   private readonly active = new Map<string, CallState>();
   private readonly queue: Queued[] = [];
-  private readonly pendingSends = new Set<Promise<void>>();
+  private sendsInFlight = 0;
+  private sendsFlushed: (() => void) | undefined;
   private forwarder: OutputForwarder | undefined;
   private stopWatchingParent: (() => void) | undefined;
   private signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
@@ -334,9 +335,7 @@ export abstract class ChildWorker {
 
   /** Sends a reply; a result that cannot be encoded becomes an error reply naming the bad path. */
   private send(peer: Buffer, reply: Message): void {
-    const transport = this.transport;
-    if (!transport || transport.closed) return;
-    const p = transport.send(peer, reply).catch((err: unknown) => {
+    this.dispatchSend(peer, reply, (err) => {
       if (isMultifrostError(err) && err.code === 'ENCODE' && reply.type === 'response') {
         const message = err.message.startsWith('result') ? `Cannot send the result: ${err.message}` : err.message;
         this.sendQuiet(peer, createError(reply.id, { name: 'EncodeError', message, code: 'ENCODE' }, reply.app));
@@ -344,22 +343,31 @@ export abstract class ChildWorker {
       }
       debug('send of %s %s failed: %s', reply.type, reply.id, err instanceof Error ? err.message : String(err));
     });
-    this.track(p);
   }
 
   private sendQuiet(peer: Buffer, msg: Message): void {
-    const transport = this.transport;
-    if (!transport || transport.closed) return;
-    this.track(
-      transport.send(peer, msg).catch((err: unknown) => {
-        debug('send of %s failed: %s', msg.type, err instanceof Error ? err.message : String(err));
-      }),
-    );
+    this.dispatchSend(peer, msg, (err) => debug('send of %s failed: %s', msg.type, err instanceof Error ? err.message : String(err)));
   }
 
-  private track(p: Promise<void>): void {
-    this.pendingSends.add(p);
-    void p.finally(() => this.pendingSends.delete(p));
+  /** One `then` per send (this is the hot path), counted so stop() can wait for the last reply. */
+  private dispatchSend(peer: Buffer, msg: Message, onError: (err: unknown) => void): void {
+    const transport = this.transport;
+    if (!transport || transport.closed) return;
+    this.sendsInFlight++;
+    transport.send(peer, msg).then(this.sendDone, (err: unknown) => {
+      this.sendDone();
+      onError(err);
+    });
+  }
+
+  private readonly sendDone = (): void => {
+    if (--this.sendsInFlight === 0 && this.sendsFlushed) this.sendsFlushed();
+  };
+
+  /** Resolves when every reply handed to the transport has left (or failed). */
+  private flushSends(): Promise<void> {
+    if (this.sendsInFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.sendsFlushed = resolve));
   }
 
   private stopWith(reason: StopReason): Promise<void> {
@@ -394,7 +402,7 @@ export abstract class ChildWorker {
       for (const call of this.active.values()) call.abort(new MultifrostError('ABORTED', 'Worker is stopping'));
     }
     // Let replies already queued reach the parent before the socket goes.
-    await Promise.race([Promise.allSettled([...this.pendingSends]), delay(1000)]);
+    await Promise.race([this.flushSends(), delay(1000)]);
     if (this.registered && this.registry && this.options.serviceId) {
       await this.registry.unregister(this.options.serviceId).catch((err: unknown) => debug('unregister failed: %s', String(err)));
       this.registered = false;

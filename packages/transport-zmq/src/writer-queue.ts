@@ -7,6 +7,9 @@
 import { MultifrostError } from '@multifrost/protocol';
 import type { TransportStats } from './types.js';
 
+/** Queue wait below which an entry still gets the full socket send timeout. */
+const SLACK_MS = 50;
+
 interface Entry {
   frames: Buffer[];
   deadline: number;
@@ -73,8 +76,9 @@ export class WriterQueue {
           entry.reject(this.timeoutError());
           continue;
         }
-        // Only a backlog needs a shorter socket timeout; the common case leaves the option alone.
-        const wanted = Math.min(this.timeoutMs, Math.max(1, remaining));
+        // Only an entry that already waited a while needs a shorter socket timeout; setting the
+        // option is a native call, so the common case (sent at once) leaves it alone.
+        const wanted = remaining < this.timeoutMs - SLACK_MS ? Math.max(1, remaining) : this.timeoutMs;
         if (wanted !== this.currentTimeout) {
           this.socket.sendTimeout = wanted;
           this.currentTimeout = wanted;
