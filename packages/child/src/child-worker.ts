@@ -354,10 +354,15 @@ export abstract class ChildWorker {
     const transport = this.transport;
     if (!transport || transport.closed) return;
     this.sendsInFlight++;
-    transport.send(peer, msg).then(this.sendDone, (err: unknown) => {
-      this.sendDone();
-      onError(err);
-    });
+    transport.post(
+      peer,
+      msg,
+      (err: unknown) => {
+        this.sendDone();
+        onError(err);
+      },
+      this.sendDone,
+    );
   }
 
   private readonly sendDone = (): void => {

@@ -495,7 +495,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
 
   private sendCall(p: Pending, msg: Message): void {
     p.sent = true;
-    this.transport.send(msg).then(undefined, (err: unknown) => {
+    this.transport.post(msg, (err: unknown) => {
       if (!this.pending.has(p.id)) return;
       const transportFailure = !(isMultifrostError(err) && err.code === 'ENCODE');
       const error = isMultifrostError(err)

@@ -13,9 +13,12 @@ const SLACK_MS = 50;
 interface Entry {
   frames: Buffer[];
   deadline: number;
+  /** Called once the message was handed to libzmq; may be a no-op. */
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+const noop = (): void => {};
 
 interface SendSocket {
   send(frames: Buffer[]): Promise<void>;
@@ -39,11 +42,14 @@ export class WriterQueue {
   }
 
   push(frames: Buffer[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve, reject });
-      this.stats.queued++;
-      if (!this.pumping) void this.pump();
-    });
+    return new Promise<void>((resolve, reject) => this.post(frames, reject, resolve));
+  }
+
+  /** Like push, without a Promise per message: the hot paths only need to hear about failures. */
+  post(frames: Buffer[], onError: (err: Error) => void, onSent: () => void = noop): void {
+    this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve: onSent, reject: onError });
+    this.stats.queued++;
+    if (!this.pumping) void this.pump();
   }
 
   close(): void {

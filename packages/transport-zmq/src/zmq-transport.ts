@@ -142,15 +142,24 @@ abstract class ZmqTransportBase<S extends Dealer | Router> {
 
   /** Encodes once and queues `[...head, payload]`; an encode error rejects and sends nothing. */
   protected enqueue(head: Buffer[], message: Message): Promise<void> {
-    if (this.closedFlag) return Promise.reject(new MultifrostError('CLOSED', `Cannot send ${message.type}: the transport is closed`));
+    return new Promise<void>((resolve, reject) => this.enqueueWith(head, message, reject, resolve));
+  }
+
+  protected enqueueWith(head: Buffer[], message: Message, onError: (err: Error) => void, onSent?: () => void): void {
+    if (this.closedFlag) {
+      onError(new MultifrostError('CLOSED', `Cannot send ${message.type}: the transport is closed`));
+      return;
+    }
     let payload: Buffer;
     try {
       payload = encodeMessage(message, this.limits);
     } catch (err) {
       this.stats.sendErrors++;
-      return Promise.reject(err);
+      onError(err as Error);
+      return;
     }
-    return this.writer.push([...head, payload]);
+    head.push(payload);
+    this.writer.post(head, onError, onSent);
   }
 
   protected abstract deliver(message: Message, peer: Buffer | undefined): void;
@@ -237,6 +246,10 @@ export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements Call
     return this.enqueue([EMPTY], message);
   }
 
+  post(message: Message, onError: (err: Error) => void): void {
+    this.enqueueWith([EMPTY], message, onError);
+  }
+
   protected deliver(message: Message): void {
     this.onMessage?.(message);
   }
@@ -252,6 +265,10 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
   /** Replies to one peer. A ROUTER silently drops messages to a peer that is gone (no ROUTER_MANDATORY). */
   send(peer: Buffer, message: Message): Promise<void> {
     return this.enqueue([peer, EMPTY], message);
+  }
+
+  post(peer: Buffer, message: Message, onError: (err: Error) => void, onSent?: () => void): void {
+    this.enqueueWith([peer, EMPTY], message, onError, onSent);
   }
 
   protected deliver(message: Message, peer: Buffer | undefined): void {
