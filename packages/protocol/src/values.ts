@@ -20,12 +20,31 @@ function describe(value: unknown): string {
   return `${Object.prototype.toString.call(value)} cannot be sent`;
 }
 
-function fail(path: string, reason: string): never {
-  throw new MultifrostError('ENCODE', `${path}: ${reason}`, { details: { path } });
+/**
+ * Thrown inside the walk; path segments are added while it unwinds, so the happy path never
+ * builds a path string (this runs on every message).
+ */
+class BadValue {
+  readonly segments: (string | number)[] = [];
+  constructor(readonly reason: string) {}
 }
 
-function keyPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+function fail(reason: string): never {
+  throw new BadValue(reason);
+}
+
+function within(err: unknown, segment: string | number): never {
+  if (err instanceof BadValue) err.segments.push(segment);
+  throw err;
+}
+
+function renderPath(root: string, segments: (string | number)[]): string {
+  let path = root;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const s = segments[i]!;
+    path += typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`;
+  }
+  return path;
 }
 
 /**
@@ -33,10 +52,16 @@ function keyPath(path: string, key: string): string {
  * itself when nothing needs rewriting. Throws `MultifrostError('ENCODE')` naming the path.
  */
 export function prepareValue(value: unknown, path = 'value', maxDepth = DEFAULT_LIMITS.maxDepth): unknown {
-  return walk(value, path, 0, maxDepth, new Set());
+  try {
+    return walk(value, 0, maxDepth, new Set());
+  } catch (err) {
+    if (!(err instanceof BadValue)) throw err;
+    const where = renderPath(path, err.segments);
+    throw new MultifrostError('ENCODE', `${where}: ${err.reason}`, { details: { path: where } });
+  }
 }
 
-function walk(value: unknown, path: string, depth: number, maxDepth: number, ancestors: Set<object>): unknown {
+function walk(value: unknown, depth: number, maxDepth: number, ancestors: Set<object>): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -49,41 +74,46 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number, anc
       }
       return value;
     case 'bigint':
-      if (value < INT64_MIN || value > UINT64_MAX) fail(path, describe(value));
+      if (value < INT64_MIN || value > UINT64_MAX) fail(describe(value));
       return value;
     case 'function':
     case 'symbol':
-      fail(path, describe(value));
+      fail(describe(value));
   }
   if (value === null) return value;
   const obj = value as object;
   if (obj instanceof Uint8Array) return obj;
   if (obj instanceof Date) {
-    if (Number.isNaN(obj.getTime())) fail(path, 'invalid Date cannot be sent');
+    if (Number.isNaN(obj.getTime())) fail('invalid Date cannot be sent');
     return obj;
   }
   if (ArrayBuffer.isView(obj)) return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength);
   if (obj instanceof ArrayBuffer) return Buffer.from(obj);
-  if (depth >= maxDepth) fail(path, `nesting deeper than ${maxDepth} levels`);
-  if (ancestors.has(obj)) fail(path, 'circular reference');
+  if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
+  if (ancestors.has(obj)) fail('circular reference');
   ancestors.add(obj);
   try {
-    if (Array.isArray(obj)) return walkArray(obj, path, depth, maxDepth, ancestors);
-    if (obj instanceof Map) return walkMap(obj, path, depth, maxDepth, ancestors);
-    if (obj instanceof Set) return walkArray([...obj], path, depth, maxDepth, ancestors);
-    if (obj instanceof Promise) fail(path, 'a Promise cannot be sent (did you forget an await?)');
-    if (obj instanceof WeakMap || obj instanceof WeakSet) fail(path, describe(obj));
-    return walkObject(obj as Record<string, unknown>, path, depth, maxDepth, ancestors);
+    if (Array.isArray(obj)) return walkArray(obj, depth, maxDepth, ancestors);
+    if (obj instanceof Map) return walkMap(obj, depth, maxDepth, ancestors);
+    if (obj instanceof Set) return walkArray([...obj], depth, maxDepth, ancestors);
+    if (obj instanceof Promise) fail('a Promise cannot be sent (did you forget an await?)');
+    if (obj instanceof WeakMap || obj instanceof WeakSet) fail(describe(obj));
+    return walkObject(obj as Record<string, unknown>, depth, maxDepth, ancestors);
   } finally {
     ancestors.delete(obj);
   }
 }
 
-function walkArray(arr: unknown[], path: string, depth: number, maxDepth: number, ancestors: Set<object>): unknown[] {
+function walkArray(arr: unknown[], depth: number, maxDepth: number, ancestors: Set<object>): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < arr.length; i++) {
     const item = arr[i];
-    const next = walk(item, `${path}[${i}]`, depth + 1, maxDepth, ancestors);
+    let next: unknown;
+    try {
+      next = walk(item, depth + 1, maxDepth, ancestors);
+    } catch (err) {
+      within(err, i);
+    }
     if (next !== item && out === undefined) out = arr.slice(0, i);
     if (out !== undefined) out.push(next);
   }
@@ -92,7 +122,6 @@ function walkArray(arr: unknown[], path: string, depth: number, maxDepth: number
 
 function walkObject(
   obj: Record<string, unknown>,
-  path: string,
   depth: number,
   maxDepth: number,
   ancestors: Set<object>,
@@ -102,7 +131,12 @@ function walkObject(
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const item = obj[key];
-    const next = walk(item, keyPath(path, key), depth + 1, maxDepth, ancestors);
+    let next: unknown;
+    try {
+      next = walk(item, depth + 1, maxDepth, ancestors);
+    } catch (err) {
+      within(err, key);
+    }
     if (next !== item && out === undefined) {
       out = {};
       for (let j = 0; j < i; j++) setKey(out, keys[j]!, obj[keys[j]!]);
@@ -114,15 +148,20 @@ function walkObject(
 
 function walkMap(
   map: Map<unknown, unknown>,
-  path: string,
   depth: number,
   maxDepth: number,
   ancestors: Set<object>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of map) {
-    if (typeof key !== 'string') fail(path, `Map keys must be strings (found ${typeof key})`);
-    setKey(out, key, walk(item, keyPath(path, key), depth + 1, maxDepth, ancestors));
+    if (typeof key !== 'string') fail(`Map keys must be strings (found ${typeof key})`);
+    let next: unknown;
+    try {
+      next = walk(item, depth + 1, maxDepth, ancestors);
+    } catch (err) {
+      within(err, key);
+    }
+    setKey(out, key, next);
   }
   return out;
 }
