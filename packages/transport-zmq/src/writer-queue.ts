@@ -1,14 +1,17 @@
 /**
- * The queued writer: zeromq.js allows one send in flight per socket (a second throws EBUSY), and a
- * send with no peer would wait forever without a send timeout. Sends are queued in order and a
- * single pump hands them to libzmq; each entry carries its own deadline, so a backlog behind a
- * stuck send fails within one timeout, not one timeout per message.
+ * The queued writer. zeromq.js allows one send in flight per socket (a second throws EBUSY), and
+ * with no peer a send waits as long as the socket's sendTimeout. So sends are queued in order and a
+ * single pump hands them to libzmq one at a time, with no retry-and-sleep loop: when the socket is
+ * writable each send completes on the spot. Every entry carries its own deadline, so a backlog
+ * behind a stuck send fails within about one timeout, not one timeout per message.
  */
 import { MultifrostError } from '@multifrost/protocol';
 import type { TransportStats } from './types.js';
 
 /** Queue wait below which an entry still gets the full socket send timeout. */
 const SLACK_MS = 50;
+/** Consumed slots kept at the front of the array before it is compacted. */
+const COMPACT_AFTER = 4096;
 
 interface Entry {
   frames: Buffer[];
@@ -18,18 +21,20 @@ interface Entry {
   reject: (err: Error) => void;
 }
 
-const noop = (): void => {};
-
-interface SendSocket {
+/** The part of a zeromq socket the writer uses (a test double can stand in). */
+export interface SendSocket {
   send(frames: Buffer[]): Promise<void>;
   sendTimeout: number;
 }
+
+const noop = (): void => {};
 
 export class WriterQueue {
   private queue: (Entry | undefined)[] = [];
   private head = 0;
   private pumping = false;
   private closed = false;
+  /** The socket's sendTimeout as last set; only touched when it must change (a native call). */
   private currentTimeout: number;
 
   constructor(
@@ -47,22 +52,43 @@ export class WriterQueue {
 
   /** Like push, without a Promise per message: the hot paths only need to hear about failures. */
   post(frames: Buffer[], onError: (err: Error) => void, onSent: () => void = noop): void {
+    if (this.closed) {
+      this.stats.sendErrors++;
+      onError(this.closedError());
+      return;
+    }
     this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve: onSent, reject: onError });
     this.stats.queued++;
-    if (!this.pumping) void this.pump();
+    if (!this.pumping && !this.scheduled) {
+      // Start sending after the current synchronous burst (e.g. Promise.all of many calls), so
+      // messages produced together leave back to back: libzmq then writes them in one go and the
+      // peer wakes once for all of them. A microtask, not setImmediate: no latency for one call.
+      this.scheduled = true;
+      queueMicrotask(this.startPump);
+    }
   }
 
+  private scheduled = false;
+  private readonly startPump = (): void => {
+    this.scheduled = false;
+    if (!this.pumping) void this.pump();
+  };
+
+  /** Rejects everything still queued with CLOSED. The entry in flight fails when the socket closes. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const e = this.queue[i];
-      if (!e) continue;
-      this.queue[i] = undefined;
-      this.stats.queued--;
-      e.reject(new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport closed`));
-    }
+    const waiting = this.queue;
+    const from = this.head;
     this.queue = [];
     this.head = 0;
+    for (let i = from; i < waiting.length; i++) {
+      const entry = waiting[i];
+      if (!entry) continue;
+      this.stats.queued--;
+      this.stats.sendErrors++;
+      entry.reject(this.closedError());
+    }
   }
 
   private async pump(): Promise<void> {
@@ -72,31 +98,34 @@ export class WriterQueue {
         const entry = this.queue[this.head]!;
         this.queue[this.head++] = undefined;
         this.stats.queued--;
-        if (this.closed) {
-          entry.reject(new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport closed`));
-          continue;
+        if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
+          // A queue that never fully drains (steady load) would otherwise only ever grow.
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
         }
         const remaining = entry.deadline - Date.now();
         if (remaining <= 0) {
+          // Waited out its whole budget behind a stuck send: fail now, don't wait again.
           this.stats.sendErrors++;
           entry.reject(this.timeoutError());
           continue;
         }
-        // Only an entry that already waited a while needs a shorter socket timeout; setting the
-        // option is a native call, so the common case (sent at once) leaves it alone.
-        const wanted = remaining < this.timeoutMs - SLACK_MS ? Math.max(1, remaining) : this.timeoutMs;
+        // Only an entry that already waited a while needs a shorter socket timeout, so the common
+        // case (sent at once) never pays for a setsockopt.
+        const wanted = remaining < this.timeoutMs - SLACK_MS ? Math.max(1, Math.ceil(remaining)) : this.timeoutMs;
         if (wanted !== this.currentTimeout) {
           this.socket.sendTimeout = wanted;
           this.currentTimeout = wanted;
         }
         try {
           await this.socket.send(entry.frames);
-          this.stats.sent++;
-          entry.resolve();
         } catch (err) {
           this.stats.sendErrors++;
           entry.reject(this.mapError(err));
+          continue;
         }
+        this.stats.sent++;
+        entry.resolve();
       }
       this.queue.length = 0;
       this.head = 0;
@@ -105,18 +134,24 @@ export class WriterQueue {
     }
   }
 
+  private closedError(): MultifrostError {
+    return new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport is closed`);
+  }
+
   private timeoutError(): MultifrostError {
     return new MultifrostError(
       'SEND_TIMEOUT',
       `No peer accepted the message on ${this.where()} within ${this.timeoutMs} ms (sendTimeoutMs): is the other side running?`,
-      { details: { timeoutMs: this.timeoutMs } },
+      { details: { timeoutMs: this.timeoutMs, endpoint: this.where() } },
     );
   }
 
   private mapError(err: unknown): MultifrostError {
+    // zeromq.js rejects a pending send with EAGAIN when the socket closes under it, too.
     if (this.closed) return new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport closed`, { cause: err });
-    const code = (err as { code?: string }).code;
+    const code = (err as { code?: unknown } | null)?.code;
     if (code === 'EAGAIN') return this.timeoutError();
-    return new MultifrostError('TRANSPORT', `Send on ${this.where()} failed: ${(err as Error).message ?? String(err)}`, { cause: err });
+    const text = err instanceof Error ? err.message : String(err);
+    return new MultifrostError('TRANSPORT', `Send on ${this.where()} failed: ${text}`, { cause: err });
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * The parent's transport: a zeromq DEALER. It sends `[empty, payload]` and receives
+ * `[empty, payload]` (PROTOCOL.md §1); it binds in spawn mode and connects in connect mode.
+ */
+import type { Message } from '@multifrost/protocol';
+import { Dealer } from 'zeromq';
+import { ZmqTransportBase } from './transport-base.js';
+import type { CallerTransport, TransportOptions } from './types.js';
+
+const EMPTY = Buffer.alloc(0);
+
+export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements CallerTransport {
+  onMessage: ((message: Message) => void) | undefined;
+
+  constructor(options: TransportOptions = {}) {
+    super((o) => new Dealer(o), 'parent', options);
+  }
+
+  send(message: Message): Promise<void> {
+    return this.enqueue([EMPTY], message);
+  }
+
+  post(message: Message, onError: (err: Error) => void): void {
+    this.enqueueWith([EMPTY], message, onError);
+  }
+
+  protected deliver(message: Message): void {
+    this.onMessage?.(message);
+  }
+}
+
+export function createCallerTransport(options?: TransportOptions): CallerTransport {
+  return new ZmqCallerTransport(options);
+}

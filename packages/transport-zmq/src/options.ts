@@ -1,0 +1,92 @@
+/**
+ * TransportOptions → validated settings and zeromq socket options. zeromq 6 spells the libzmq
+ * options `linger`, `sendTimeout`, `maxMessageSize`, `heartbeatInterval`, `heartbeatTimeout`,
+ * `heartbeatTimeToLive`, `sendHighWaterMark` and `receiveHighWaterMark`; they are passed to the
+ * socket constructor so they are in force before the first bind/connect.
+ */
+import { DEFAULT_LIMITS, MultifrostError, type ProtocolLimits } from '@multifrost/protocol';
+import { debug } from './debug.js';
+import type { TransportOptions } from './types.js';
+
+/**
+ * libzmq's `maxMessageSize` limits each frame; the payload frame may be up to `maxMessageBytes`.
+ * The slack keeps a payload just over the limit reaching the validator (counted as TOO_LARGE)
+ * instead of silently costing the peer its connection.
+ */
+export const FRAME_SLACK_BYTES = 1024;
+
+export const DEFAULT_SEND_TIMEOUT_MS = 5000;
+export const DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS = 1000;
+export const DEFAULT_ZMTP_HEARTBEAT_TIMEOUT_MS = 5000;
+export const DEFAULT_HIGH_WATER_MARK = 10_000;
+/** libzmq stores the heartbeat TTL as a 16-bit count of deciseconds; more is EINVAL. */
+const MAX_HEARTBEAT_TTL_MS = 6_553_500;
+
+export interface ZmqSocketOptions {
+  linger: number;
+  sendTimeout: number;
+  maxMessageSize: number;
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+  heartbeatInterval?: number;
+  heartbeatTimeout?: number;
+  heartbeatTimeToLive?: number;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  sendTimeoutMs: number;
+  limits: ProtocolLimits;
+  warn: (message: string) => void;
+  socket: ZmqSocketOptions;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new MultifrostError('INVALID_ARGUMENT', `${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new MultifrostError('INVALID_ARGUMENT', `${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: TransportOptions = {}): ResolvedOptions {
+  const limits: ProtocolLimits = {
+    maxMessageBytes: Math.floor(positive('maxMessageBytes', options.maxMessageBytes, DEFAULT_LIMITS.maxMessageBytes)),
+    maxDepth: Math.floor(positive('maxDepth', options.maxDepth, DEFAULT_LIMITS.maxDepth)),
+  };
+  // A send timeout of 0 (never wait) or -1 (wait forever) would defeat the point of the writer
+  // queue: the first turns every momentary backpressure into an error, the second brings back
+  // the upstream hang with no peer (PEERS.md §7 item 12).
+  const sendTimeoutMs = Math.ceil(positive('sendTimeoutMs', options.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_MS));
+  const heartbeatInterval = nonNegativeInt('zmtpHeartbeatIntervalMs', options.zmtpHeartbeatIntervalMs, DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS);
+  const heartbeatTimeout = nonNegativeInt('zmtpHeartbeatTimeoutMs', options.zmtpHeartbeatTimeoutMs, DEFAULT_ZMTP_HEARTBEAT_TIMEOUT_MS);
+  const socket: ZmqSocketOptions = {
+    linger: nonNegativeInt('lingerMs', options.lingerMs, 0),
+    sendTimeout: sendTimeoutMs,
+    maxMessageSize: limits.maxMessageBytes + FRAME_SLACK_BYTES,
+    sendHighWaterMark: nonNegativeInt('sendHighWaterMark', options.sendHighWaterMark, DEFAULT_HIGH_WATER_MARK),
+    receiveHighWaterMark: nonNegativeInt('receiveHighWaterMark', options.receiveHighWaterMark, DEFAULT_HIGH_WATER_MARK),
+  };
+  if (heartbeatInterval > 0) {
+    socket.heartbeatInterval = heartbeatInterval;
+    socket.heartbeatTimeout = heartbeatTimeout;
+    // The TTL tells the *remote* side when to give up on us, so a peer that sends no heartbeats of
+    // its own (every public peer) still drops a dead connection. libzmq keeps it in deciseconds.
+    socket.heartbeatTimeToLive = Math.min(heartbeatTimeout, MAX_HEARTBEAT_TTL_MS);
+  }
+  return {
+    host: options.host ?? '127.0.0.1',
+    sendTimeoutMs,
+    limits,
+    warn: options.onWarning ?? ((message) => debug('warning: %s', message)),
+    socket,
+  };
+}

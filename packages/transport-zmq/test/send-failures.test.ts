@@ -1,0 +1,106 @@
+/**
+ * Sends that cannot succeed: no peer (SEND_TIMEOUT, once per backlog rather than once per
+ * message), values that cannot be encoded or are too large (ENCODE), and a closed transport.
+ */
+import { createCall, createResponse, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import { describe, expect, it } from 'vitest';
+import { createCallerTransport, createServiceTransport } from '../src/index.js';
+import { track } from './helpers.js';
+
+const errorOf = (p: Promise<unknown>): Promise<MultifrostError> =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as MultifrostError,
+  );
+
+describe('no peer', () => {
+  it('a send with no peer fails with SEND_TIMEOUT after its sendTimeoutMs, naming the endpoint and the limit', async () => {
+    const caller = track(createCallerTransport({ sendTimeoutMs: 300 }));
+    const port = await caller.bind();
+    const t0 = Date.now();
+    const err = await errorOf(caller.send(createCall({ function: 'f' })));
+    const elapsed = Date.now() - t0;
+    expect(isMultifrostError(err)).toBe(true);
+    expect(err.code).toBe('SEND_TIMEOUT');
+    expect(err.message).toContain(`tcp://127.0.0.1:${port}`);
+    expect(err.message).toMatch(/within 300 ms/);
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(3_000);
+    expect(caller.stats).toMatchObject({ sent: 0, sendErrors: 1, queued: 0 });
+  });
+
+  it('a backlog of 5 sends with no peer all fail within about one timeout, not five', async () => {
+    const caller = track(createCallerTransport({ sendTimeoutMs: 300 }));
+    await caller.bind();
+    const t0 = Date.now();
+    const pending = Array.from({ length: 5 }, () => caller.send(createCall({ function: 'f' })));
+    expect(caller.stats.queued).toBeGreaterThanOrEqual(4); // at most one already in flight
+    const results = await Promise.allSettled(pending);
+    const elapsed = Date.now() - t0;
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect(((r as PromiseRejectedResult).reason as MultifrostError).code).toBe('SEND_TIMEOUT');
+    }
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(800);
+    expect(caller.stats).toMatchObject({ sendErrors: 5, queued: 0 });
+  });
+
+  it('post() reports SEND_TIMEOUT through onError', async () => {
+    const caller = track(createCallerTransport({ sendTimeoutMs: 100 }));
+    await caller.bind();
+    const err = await new Promise<Error>((resolve) => caller.post(createCall({ function: 'f' }), resolve));
+    expect((err as MultifrostError).code).toBe('SEND_TIMEOUT');
+  });
+
+  it('the socket timeout goes back to the full limit once the backlog is gone', async () => {
+    const caller = track(createCallerTransport({ sendTimeoutMs: 300 }));
+    await caller.bind();
+    await Promise.allSettled(Array.from({ length: 3 }, () => caller.send(createCall({ function: 'f' }))));
+    const t0 = Date.now();
+    expect((await errorOf(caller.send(createCall({ function: 'f' })))).code).toBe('SEND_TIMEOUT');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+  });
+});
+
+describe('encoding', () => {
+  it('an unsendable value fails with ENCODE and sends nothing', async () => {
+    const caller = track(createCallerTransport());
+    await caller.bind();
+    const err = await errorOf(caller.send(createCall({ function: 'f', args: [Symbol('x')] })));
+    expect(err.code).toBe('ENCODE');
+    expect(caller.stats).toMatchObject({ sent: 0, sendErrors: 1, queued: 0 });
+  });
+
+  it('a message over maxMessageBytes fails with ENCODE on the sender, on both socket kinds', async () => {
+    const caller = track(createCallerTransport({ maxMessageBytes: 1024 }));
+    await caller.bind();
+    const big = await errorOf(caller.send(createCall({ function: 'f', args: [Buffer.alloc(4096)] })));
+    expect(big.code).toBe('ENCODE');
+    expect(big.message).toMatch(/over the 1024-byte limit/);
+    const service = track(createServiceTransport({ maxMessageBytes: 1024 }));
+    const err = await errorOf(service.send(Buffer.from('peer'), createResponse('x', 'y'.repeat(2000))));
+    expect(err.code).toBe('ENCODE');
+    expect(caller.stats.sent).toBe(0);
+    expect(service.stats.sent).toBe(0);
+  });
+});
+
+describe('closed transport', () => {
+  it('queued sends reject with CLOSED on close, and later sends too', async () => {
+    const caller = track(createCallerTransport({ sendTimeoutMs: 10_000 }));
+    await caller.bind();
+    const pending = Array.from({ length: 3 }, () => errorOf(caller.send(createCall({ function: 'f' }))));
+    const t0 = Date.now();
+    await caller.close();
+    const errors = await Promise.all(pending);
+    expect(errors.map((e) => e.code)).toEqual(['CLOSED', 'CLOSED', 'CLOSED']);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect((await errorOf(caller.send(createCall({ function: 'f' })))).code).toBe('CLOSED');
+    const posted = await new Promise<Error>((resolve) => caller.post(createCall({ function: 'f' }), resolve));
+    expect((posted as MultifrostError).code).toBe('CLOSED');
+    expect(caller.stats).toMatchObject({ queued: 0, sent: 0, sendErrors: 5 });
+  });
+});
