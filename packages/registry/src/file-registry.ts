@@ -1,90 +1,67 @@
 /**
- * The file registry every public peer shares (PROTOCOL.md §7): `services.json` in
- * `$MULTIFROST_HOME` or `~/.multifrost`, changed only under `services.lock`, written atomically,
- * keeping other processes' entries and unknown keys untouched. A corrupt file is reported (and a
- * copy kept), never wiped.
+ * `FileServiceRegistry`: the file registry every public peer shares (PROTOCOL.md §7).
+ * `services.json` in `$MULTIFROST_HOME` or `~/.multifrost`, changed only under `services.lock`,
+ * written atomically, keeping other processes' entries and unknown keys untouched.
+ *
+ * Same-PID re-registration is allowed and overwrites: the entry is ours, so "already running"
+ * would only stop a process from re-registering after restarting its own server on a new port.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ENV_HOME, MultifrostError } from '@multifrost/protocol';
-import { isRegistrantAlive } from './pid-liveness.js';
-import { withLock } from './registry-lock.js';
+import { MultifrostError } from '@multifrost/protocol';
+import { RegistryFile } from './registry-file.js';
+import { defaultRegistryHome, registryPaths } from './registry-home.js';
+import { withLock, type LockOptions } from './registry-lock.js';
+import { getRaw, liveEntry, setRaw, toEntry, validateServiceId } from './service-entries.js';
 import type { DiscoverOptions, ServiceEntry, ServiceRegistry } from './types.js';
 
 export interface FileServiceRegistryOptions {
-  /** Directory holding services.json and services.lock. Default `$MULTIFROST_HOME` or `~/.multifrost`. */
+  /** Directory holding services.json and services.lock. Default `$MULTIFROST_HOME` or `~/.multifrost`, read at construction. */
   home?: string;
   /** How long to wait for the lock. Default 10000 ms. */
   lockTimeoutMs?: number;
-  /** A lock older than this is stale and broken. Default 10000 ms. */
+  /** A lock whose mtime is older than this is stale and broken. Default 10000 ms (the other peers' figure). */
   staleLockMs?: number;
-  /** Lock and discover poll interval. Default 100 ms. */
+  /** Longest pause between lock attempts, and discover's default poll interval. Default 100 ms. */
   pollMs?: number;
 }
 
-type RawRegistry = Record<string, unknown>;
-
-const MAX_ID_LENGTH = 256;
-
-export function defaultRegistryHome(): string {
-  const env = process.env[ENV_HOME];
-  return env && env.length > 0 ? path.resolve(env) : path.join(os.homedir(), '.multifrost');
-}
-
-export function registryPaths(home: string): { file: string; lock: string } {
-  return { file: path.join(home, 'services.json'), lock: path.join(home, 'services.lock') };
-}
-
-function toEntry(serviceId: string, raw: unknown): ServiceEntry | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
-  if (!Number.isInteger(r.port) || !Number.isInteger(r.pid)) return undefined;
-  const entry: ServiceEntry = { serviceId, port: r.port as number, pid: r.pid as number };
-  const started = r.started ?? r.start_time;
-  if (typeof started === 'string') entry.started = started;
-  else if (typeof started === 'number') entry.started = String(started);
-  return entry;
-}
-
-function liveEntry(serviceId: string, raw: unknown): ServiceEntry | undefined {
-  const entry = toEntry(serviceId, raw);
-  return entry && isRegistrantAlive(entry.pid, entry.started) ? entry : undefined;
-}
-
-function validateId(serviceId: unknown): asserts serviceId is string {
-  if (typeof serviceId !== 'string' || serviceId.length === 0 || serviceId.length > MAX_ID_LENGTH) {
-    throw new MultifrostError('INVALID_ARGUMENT', `A service id must be a non-empty string of at most ${MAX_ID_LENGTH} characters, got ${JSON.stringify(serviceId)}`);
-  }
-}
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+export const DEFAULT_STALE_LOCK_MS = 10_000;
+export const DEFAULT_POLL_MS = 100;
+export const DEFAULT_DISCOVER_TIMEOUT_MS = 5_000;
 
 export class FileServiceRegistry implements ServiceRegistry {
   readonly home: string;
+  /** `<home>/services.json` */
   readonly file: string;
+  /** `<home>/services.lock` */
   readonly lockFile: string;
-  private readonly lockOptions: { timeoutMs: number; staleMs: number; pollMs: number };
+  private readonly lockOptions: LockOptions;
   private readonly pollMs: number;
-  private corruptCopied = new Set<string>();
+  private readonly registryFile: RegistryFile;
 
   constructor(options: FileServiceRegistryOptions = {}) {
     this.home = options.home ? path.resolve(options.home) : defaultRegistryHome();
     const paths = registryPaths(this.home);
     this.file = paths.file;
     this.lockFile = paths.lock;
-    this.pollMs = options.pollMs ?? 100;
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.lockOptions = {
-      timeoutMs: options.lockTimeoutMs ?? 10_000,
-      staleMs: options.staleLockMs ?? 10_000,
+      timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      staleMs: options.staleLockMs ?? DEFAULT_STALE_LOCK_MS,
       pollMs: this.pollMs,
     };
+    this.registryFile = new RegistryFile(this.file);
   }
 
   async register(serviceId: string, bind: number | (() => Promise<number>)): Promise<ServiceEntry> {
-    validateId(serviceId);
+    validateServiceId(serviceId);
     await fs.mkdir(this.home, { recursive: true, mode: 0o700 });
     return withLock(this.lockFile, this.lockOptions, async () => {
-      const data = await this.read();
-      const existing = liveEntry(serviceId, data[serviceId]);
+      // A corrupt file throws here, before bind: we never overwrite what we couldn't read.
+      const data = await this.registryFile.read();
+      const existing = liveEntry(serviceId, getRaw(data, serviceId));
       if (existing && existing.pid !== process.pid) {
         throw new MultifrostError(
           'ALREADY_REGISTERED',
@@ -92,51 +69,56 @@ export class FileServiceRegistry implements ServiceRegistry {
           { details: { ...existing } },
         );
       }
+      // Bound while we hold the lock, so the port we record is really listening by the time
+      // anyone can read it (the public peers register first and bind after).
       const port = typeof bind === 'number' ? bind : await bind();
       if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new MultifrostError('INVALID_ARGUMENT', `register('${serviceId}'): port must be an integer in 1-65535, got ${String(port)}`);
       }
       const entry: ServiceEntry = { serviceId, port, pid: process.pid, started: new Date().toISOString() };
-      data[serviceId] = { port, pid: process.pid, started: entry.started };
-      await this.write(data);
+      setRaw(data, serviceId, { port, pid: entry.pid, started: entry.started });
+      await this.registryFile.write(data);
       return entry;
     });
   }
 
   async unregister(serviceId: string): Promise<boolean> {
-    validateId(serviceId);
+    validateServiceId(serviceId);
+    // No file, nothing of ours: don't create the directory or take the lock just to find that out.
     try {
       await fs.access(this.file);
     } catch {
       return false;
     }
     return withLock(this.lockFile, this.lockOptions, async () => {
-      const data = await this.read();
-      const entry = toEntry(serviceId, data[serviceId]);
+      const data = await this.registryFile.read();
+      const entry = toEntry(serviceId, getRaw(data, serviceId));
       if (!entry || entry.pid !== process.pid) return false;
       delete data[serviceId];
-      await this.write(data);
+      await this.registryFile.write(data);
       return true;
     });
   }
 
   async lookup(serviceId: string): Promise<ServiceEntry | undefined> {
-    validateId(serviceId);
-    // Writers replace the file atomically, so a lock-free read always sees a whole file.
-    const data = await this.read();
-    return liveEntry(serviceId, data[serviceId]);
+    validateServiceId(serviceId);
+    // No lock: writers replace the file atomically, so a read always sees a whole file, and
+    // pollers don't contend with registrations (JS and Python take the lock on every poll).
+    const data = await this.registryFile.read();
+    return liveEntry(serviceId, getRaw(data, serviceId));
   }
 
   async discover(serviceId: string, options: DiscoverOptions = {}): Promise<ServiceEntry> {
-    validateId(serviceId);
-    const timeoutMs = options.timeoutMs ?? 5_000;
+    validateServiceId(serviceId);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVER_TIMEOUT_MS;
     const pollMs = options.pollMs ?? this.pollMs;
+    const { signal } = options;
     const deadline = Date.now() + timeoutMs;
+    // A corrupt file may be a peer's half-finished non-atomic write (Go, JS 136808e): keep polling,
+    // and only if it never recovers report the corruption as the reason.
     let lastError: unknown;
     for (;;) {
-      if (options.signal?.aborted) {
-        throw new MultifrostError('ABORTED', `Discovery of service '${serviceId}' was aborted`, { cause: options.signal.reason });
-      }
+      throwIfAborted(signal, serviceId);
       try {
         const entry = await this.lookup(serviceId);
         if (entry) return entry;
@@ -146,77 +128,44 @@ export class FileServiceRegistry implements ServiceRegistry {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      await new Promise((r) => setTimeout(r, Math.min(pollMs, remaining)));
+      await abortableSleep(Math.min(pollMs, remaining), signal, serviceId);
     }
     if (lastError) throw lastError;
     throw new MultifrostError('SERVICE_NOT_FOUND', `Service '${serviceId}' not found within ${timeoutMs}ms (registry ${this.file})`, {
-      details: { serviceId, registry: this.file },
+      details: { serviceId, registry: this.file, timeoutMs },
     });
   }
 
   async list(): Promise<ServiceEntry[]> {
-    const data = await this.read();
+    const data = await this.registryFile.read();
     const out: ServiceEntry[] = [];
     for (const [id, raw] of Object.entries(data)) {
       const entry = liveEntry(id, raw);
       if (entry) out.push(entry);
     }
-    return out.sort((a, b) => a.serviceId.localeCompare(b.serviceId));
+    return out.sort((a, b) => (a.serviceId < b.serviceId ? -1 : a.serviceId > b.serviceId ? 1 : 0));
   }
+}
 
-  private async read(): Promise<RawRegistry> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new MultifrostError('REGISTRY_CORRUPT', `Cannot read registry ${this.file}: ${(err as Error).message}`, { cause: err });
-    }
-    if (text.trim().length === 0) return {};
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw await this.corrupt(text, `invalid JSON (${(err as Error).message})`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw await this.corrupt(text, `expected a JSON object keyed by service id, found ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
-    }
-    return parsed as RawRegistry;
-  }
+function abortedError(signal: AbortSignal, serviceId: string): MultifrostError {
+  return new MultifrostError('ABORTED', `Discovery of service '${serviceId}' was aborted`, { cause: signal.reason });
+}
 
-  private async corrupt(text: string, why: string): Promise<MultifrostError> {
-    let copy = `${this.file}.corrupt`;
-    if (!this.corruptCopied.has(text)) {
-      copy = `${this.file}.corrupt-${Date.now()}`;
-      await fs.writeFile(copy, text, { mode: 0o600 }).catch(() => undefined);
-      this.corruptCopied.add(text);
-    }
-    return new MultifrostError(
-      'REGISTRY_CORRUPT',
-      `Registry ${this.file} is corrupt: ${why}. It was left untouched (a copy is in ${path.basename(copy)}); fix or remove it.`,
-      { details: { file: this.file } },
-    );
-  }
+function throwIfAborted(signal: AbortSignal | undefined, serviceId: string): void {
+  if (signal?.aborted) throw abortedError(signal, serviceId);
+}
 
-  private async write(data: RawRegistry): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const handle = await fs.open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(data, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await fs.rename(tmp, this.file);
-    } catch (err) {
-      await fs.unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    // Make the rename itself durable; best effort (not every platform can fsync a directory).
-    const dir = await fs.open(this.home, 'r').catch(() => undefined);
-    await dir?.sync().catch(() => undefined);
-    await dir?.close();
-  }
+/** Sleeps, but an abort ends the wait at once rather than at the next poll. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined, serviceId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortedError(signal!, serviceId));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -1,4 +1,6 @@
-export { FileServiceRegistry, defaultRegistryHome, registryPaths } from './file-registry.js';
+export { FileServiceRegistry } from './file-registry.js';
 export type { FileServiceRegistryOptions } from './file-registry.js';
+export { defaultRegistryHome, registryPaths } from './registry-home.js';
+export type { RegistryPaths } from './registry-home.js';
 export { isPidAlive, isRegistrantAlive, parseStarted, processStartTimeMs } from './pid-liveness.js';
 export type { ServiceRegistry, ServiceEntry, DiscoverOptions } from './types.js';

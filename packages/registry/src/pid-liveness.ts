@@ -51,7 +51,9 @@ export function processStartTimeMs(pid: number): number | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const startTicks = Number(fields[19]); // field 22 overall
     if (!Number.isFinite(startTicks)) return undefined;
-    return bootTimeMs + (startTicks * 1000) / 100; // USER_HZ is 100 on Linux
+    // /proc counts in USER_HZ, which the kernel fixes at 100 on every Linux architecture Node runs
+    // on (whatever CONFIG_HZ is), so no `getconf CLK_TCK` subprocess is needed.
+    return bootTimeMs + (startTicks * 1000) / 100;
   } catch {
     return undefined;
   }

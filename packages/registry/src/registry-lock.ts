@@ -1,88 +1,164 @@
 /**
  * The cross-language registry lock (PROTOCOL.md §7): `services.lock` created with O_CREAT|O_EXCL —
- * the lock the Python v4, Go and Rust peers take — removed on release. A lock older than the stale
- * age was left by a crashed holder and is broken; breaking renames it away first, so two waiters
- * can never both delete a fresh lock someone just took.
+ * the lock the Python v4, Go and Rust peers take — holding our PID (informational only), removed on
+ * release. A lock older than the stale age was left by a crashed holder and is broken.
+ *
+ * Three hazards of a plain O_EXCL lock file, and what this module does about them:
+ * - Two waiters both judge the lock stale; the first breaks it, a third process takes a fresh
+ *   one, and the second waiter deletes that fresh lock. Breaking is therefore serialised by a
+ *   second O_EXCL file (`services.lock.break`), the lock is re-checked under it, moved aside by
+ *   rename (atomic: we remove exactly what we looked at) and put back if it turns out fresh.
+ * - A holder slower than the stale age (a slow `bind()`) has its lock broken under it. While
+ *   held, we touch the lock's mtime every few seconds (for at most the lock wait timeout), so only
+ *   a dead or stuck holder's lock ages — for our waiters and for Go/Rust, which break at 10 s.
+ * - A holder whose lock was broken anyway must not delete the next holder's lock on release: we
+ *   unlink only if the path still names the file we created.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { MultifrostError } from '@multifrost/protocol';
+import { isPidAlive } from './pid-liveness.js';
 
 export interface LockOptions {
+  /** Give up waiting after this long. */
   timeoutMs: number;
+  /** A lock whose mtime is older than this is stale. */
   staleMs: number;
+  /** Longest pause between attempts. */
   pollMs: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Other peers break locks older than 10 s whatever our staleMs is; refresh well inside that. */
+const PEER_STALE_MS = 10_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  await acquire(lockPath, options);
+  const held = await acquire(lockPath, options);
   try {
     return await fn();
   } finally {
-    await fs.unlink(lockPath).catch(() => undefined);
+    await held.release();
   }
 }
 
-async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs }: LockOptions): Promise<void> {
+interface HeldLock {
+  release(): Promise<void>;
+}
+
+async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs }: LockOptions): Promise<HeldLock> {
   const deadline = Date.now() + timeoutMs;
-  // Start polling fast and back off to pollMs: a lock is usually held for a few milliseconds, and
-  // a fixed 100 ms poll would serialise a burst of registrations into seconds. Jitter keeps
-  // waiters from retrying in lock-step.
+  // Start polling fast and back off to pollMs: a lock is usually held for a few milliseconds, and a
+  // fixed 100 ms poll serialises a burst of registrations into seconds. Jitter keeps waiters from
+  // retrying in lock-step.
   let wait = 2;
   for (;;) {
-    try {
-      const handle = await fs.open(lockPath, 'wx', 0o600);
-      await handle.writeFile(String(process.pid)).catch(() => undefined);
-      await handle.close();
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new MultifrostError('REGISTRY_LOCKED', `Cannot create registry lock ${lockPath}: ${(err as Error).message}`, { cause: err });
-      }
-    }
-    const age = await lockAge(lockPath);
-    if (age !== undefined && age > staleMs) {
-      await breakStale(lockPath, staleMs);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      const holder = await fs.readFile(lockPath, 'utf8').catch(() => '');
-      const pid = /^\d+$/.test(holder.trim()) ? `, held by PID ${holder.trim()}` : '';
-      throw new MultifrostError(
-        'REGISTRY_LOCKED',
-        `Registry lock ${lockPath} still taken after ${timeoutMs} ms (lock age ${age === undefined ? 'unknown' : `${Math.round(age)} ms`}${pid}); it is broken once older than ${staleMs} ms`,
-        { details: { lockPath, ageMs: age } },
-      );
-    }
-    await sleep(Math.min(wait * (0.5 + Math.random()), pollMs, Math.max(1, deadline - Date.now())));
+    const held = await tryCreate(lockPath, staleMs, timeoutMs);
+    if (held) return held;
+    const st = await statOrUndefined(lockPath);
+    if (st && Date.now() - st.mtimeMs > staleMs && (await breakStale(lockPath, staleMs))) continue;
+    if (Date.now() >= deadline) throw await timeoutError(lockPath, timeoutMs, staleMs);
+    await sleep(Math.max(1, Math.min(wait * (0.5 + Math.random()), pollMs, deadline - Date.now())));
     wait = Math.min(wait * 2, pollMs);
   }
 }
 
-async function lockAge(lockPath: string): Promise<number | undefined> {
+/** One O_EXCL attempt: the held lock, or undefined if someone else has it. */
+async function tryCreate(lockPath: string, staleMs: number, maxRefreshMs: number): Promise<HeldLock | undefined> {
+  let handle: FileHandle;
   try {
-    const st = await fs.stat(lockPath);
-    return Date.now() - st.mtimeMs;
-  } catch {
-    return undefined;
+    handle = await fs.open(lockPath, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw new MultifrostError('REGISTRY_LOCKED', `Cannot create registry lock ${lockPath}: ${(err as Error).message}`, {
+      cause: err,
+      details: { lockPath },
+    });
+  }
+  // Python writes its PID too; nobody may rely on it (Go's lock is empty), it only helps a human.
+  await handle.writeFile(String(process.pid)).catch(() => undefined);
+  const own = await handle.stat().catch(() => undefined);
+  const refreshMs = Math.max(10, Math.floor(Math.min(staleMs, PEER_STALE_MS) / 3));
+  const takenAt = Date.now();
+  const refresh = setInterval(() => {
+    // A holder stuck longer than anyone would wait for it (a bind() that never returns) stops
+    // refreshing, so its lock ages out as a dead holder's would instead of blocking every peer.
+    if (Date.now() - takenAt > maxRefreshMs) return clearInterval(refresh);
+    const now = new Date();
+    // Through our own descriptor: if the path was broken and re-taken, this touches only our file.
+    handle.utimes(now, now).catch(() => undefined);
+  }, refreshMs);
+  refresh.unref();
+  return {
+    async release() {
+      clearInterval(refresh);
+      const current = await statOrUndefined(lockPath);
+      // Close before unlinking: on Windows an open file can't be re-created until it is closed.
+      await handle.close().catch(() => undefined);
+      if (current && (!own || (current.ino === own.ino && current.dev === own.dev))) {
+        await fs.unlink(lockPath).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
+ * Breaks a stale lock; true if the caller should retry at once. Serialised by `<lock>.break` so
+ * that only one waiter at a time can remove the lock, and it re-checks under that guard.
+ */
+async function breakStale(lockPath: string, staleMs: number): Promise<boolean> {
+  const guardPath = `${lockPath}.break`;
+  let guard: FileHandle;
+  try {
+    guard = await fs.open(guardPath, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    // A breaker holds the guard for a few milliseconds; one that has it for seconds crashed there.
+    const st = await statOrUndefined(guardPath);
+    if (st && Date.now() - st.mtimeMs > Math.min(staleMs, 2_000)) await fs.unlink(guardPath).catch(() => undefined);
+    return false;
+  }
+  try {
+    const st = await statOrUndefined(lockPath);
+    if (!st) return true; // released meanwhile
+    if (Date.now() - st.mtimeMs <= staleMs) return false; // re-taken meanwhile: a live holder
+    const aside = `${lockPath}.stale-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      await fs.rename(lockPath, aside);
+    } catch {
+      return true; // gone already
+    }
+    // Between our stat and the rename a slow holder could have released and someone re-taken the
+    // lock (they don't need the guard to take it). Then what we moved is fresh: put it back; link
+    // fails rather than clobbering if yet another process took the free path in between.
+    const moved = await statOrUndefined(aside);
+    const same = moved && moved.ino === st.ino && moved.dev === st.dev && moved.mtimeMs === st.mtimeMs;
+    if (moved && !same && Date.now() - moved.mtimeMs <= staleMs) await fs.link(aside, lockPath).catch(() => undefined);
+    await fs.unlink(aside).catch(() => undefined);
+    return true;
+  } finally {
+    await guard.close().catch(() => undefined);
+    await fs.unlink(guardPath).catch(() => undefined);
   }
 }
 
-async function breakStale(lockPath: string, staleMs: number): Promise<void> {
-  const aside = `${lockPath}.stale-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+async function timeoutError(lockPath: string, timeoutMs: number, staleMs: number): Promise<MultifrostError> {
+  const st = await statOrUndefined(lockPath);
+  const ageMs = st ? Math.max(0, Math.round(Date.now() - st.mtimeMs)) : undefined;
+  const content = (await fs.readFile(lockPath, 'utf8').catch(() => '')).trim();
+  const pid = /^\d+$/.test(content) ? Number(content) : undefined;
+  const holder = pid === undefined ? '' : `, held by PID ${pid}${isPidAlive(pid) ? '' : ', not running'}`;
+  return new MultifrostError(
+    'REGISTRY_LOCKED',
+    `Registry lock ${lockPath} still taken after ${timeoutMs} ms (lock age ${ageMs === undefined ? 'unknown' : `${ageMs} ms`}${holder}); it is broken once older than ${staleMs} ms`,
+    { details: { lockPath, ageMs, pid, timeoutMs, staleMs } },
+  );
+}
+
+async function statOrUndefined(p: string): Promise<Stats | undefined> {
   try {
-    await fs.rename(lockPath, aside);
+    return await fs.stat(p);
   } catch {
-    return; // someone else broke or released it
-  }
-  // If what we moved was fresh (taken between our stat and rename), put it back.
-  try {
-    const st = await fs.stat(aside);
-    if (Date.now() - st.mtimeMs <= staleMs) {
-      await fs.link(aside, lockPath).catch(() => undefined);
-    }
-  } finally {
-    await fs.unlink(aside).catch(() => undefined);
+    return undefined;
   }
 }

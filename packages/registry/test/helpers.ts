@@ -1,4 +1,4 @@
-// Helpers of the registry tests: temp homes, driver processes, waiting for output.
+// Helpers of the registry tests: temp homes, driver processes, waiting for output, dead PIDs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
 
+/** A fresh MULTIFROST_HOME for one test; never the user's ~/.multifrost. */
 export function tempHome(): string {
   return mkdtempSync(path.join(tmpdir(), 'mf-registry-'));
 }
@@ -16,11 +17,18 @@ export function removeHome(home: string): void {
   rmSync(home, { recursive: true, force: true });
 }
 
-/** A long-lived process answering one JSON line per command. */
+export interface DriverReply {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  result?: unknown;
+}
+
+/** A long-lived registry client process (fixtures/registry-driver.mjs) answering one JSON line per command. */
 export class Driver {
   readonly proc: ChildProcess;
   private buffer = '';
-  private waiters: ((line: string) => void)[] = [];
+  private waiters: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
 
   constructor() {
     this.proc = spawn(process.execPath, [path.join(fixtures, 'registry-driver.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -30,8 +38,11 @@ export class Driver {
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
-        this.waiters.shift()?.(line);
+        this.waiters.shift()?.resolve(line);
       }
+    });
+    this.proc.on('exit', (code, signal) => {
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`driver ${this.pid} exited (${code ?? signal})`));
     });
   }
 
@@ -39,14 +50,23 @@ export class Driver {
     return this.proc.pid!;
   }
 
-  send(cmd: Record<string, unknown>): Promise<{ ok: boolean; code?: string; message?: string; result?: unknown }> {
-    const reply = new Promise<string>((resolve) => this.waiters.push(resolve));
+  send(cmd: Record<string, unknown>): Promise<DriverReply> {
+    const reply = new Promise<string>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.proc.stdin!.write(`${JSON.stringify(cmd)}\n`);
-    return reply.then((l) => JSON.parse(l));
+    return reply.then((l) => JSON.parse(l) as DriverReply);
   }
 
-  kill(): void {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+  /** Writes a command whose answer will never come (e.g. `hang`). */
+  post(cmd: Record<string, unknown>): void {
+    this.waiters.push({ resolve: () => undefined, reject: () => undefined });
+    this.proc.stdin!.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  async kill(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGKILL');
+    await exited;
   }
 }
 
@@ -59,4 +79,29 @@ export function waitForLine(proc: ChildProcess, text: string): Promise<void> {
     });
     proc.on('exit', (code) => reject(new Error(`process exited (${code}) before printing '${text}'`)));
   });
+}
+
+/** Kills a child we started (if still running) and waits until it is gone. */
+export async function killAndWait(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGKILL');
+  await exited;
+}
+
+/** A PID that is certainly dead: a process we started and waited for. */
+export async function deadPid(): Promise<number> {
+  const p = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => p.on('exit', r));
+  return p.pid!;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
 }

@@ -1,0 +1,52 @@
+/**
+ * The registry's entries as every peer writes them: a JSON object keyed by service id, each entry
+ * `{port, pid, started}` — or `start_time` (Go), or with keys we don't know. We read what we can
+ * and leave every other byte of meaning alone, because the entry may belong to another peer.
+ */
+import { MultifrostError } from '@multifrost/protocol';
+import { isRegistrantAlive } from './pid-liveness.js';
+import type { ServiceEntry } from './types.js';
+
+/** The parsed file, exactly as read: entries we can't interpret are kept for the next write. */
+export type RawRegistry = Record<string, unknown>;
+
+export const MAX_SERVICE_ID_LENGTH = 256;
+
+export function validateServiceId(serviceId: unknown): asserts serviceId is string {
+  if (typeof serviceId !== 'string' || serviceId.length === 0 || serviceId.length > MAX_SERVICE_ID_LENGTH) {
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `A service id must be a non-empty string of at most ${MAX_SERVICE_ID_LENGTH} characters, got ${JSON.stringify(serviceId) ?? String(serviceId)}`,
+    );
+  }
+}
+
+// Service ids are arbitrary strings, so `__proto__`, `constructor` or `toString` must be plain keys:
+// `data[id]` would read Object.prototype's members, and `data['__proto__'] = x` would set the
+// prototype and vanish from JSON.stringify — a registration that "succeeds" and is never written.
+export function getRaw(data: RawRegistry, serviceId: string): unknown {
+  return Object.hasOwn(data, serviceId) ? data[serviceId] : undefined;
+}
+
+export function setRaw(data: RawRegistry, serviceId: string, value: unknown): void {
+  Object.defineProperty(data, serviceId, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The entry's port/pid/started, or undefined when it has no integer port and pid (skipped, not dropped). */
+export function toEntry(serviceId: string, raw: unknown): ServiceEntry | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (!Number.isInteger(r.port) || !Number.isInteger(r.pid)) return undefined;
+  const entry: ServiceEntry = { serviceId, port: r.port as number, pid: r.pid as number };
+  // Go writes `start_time`; Rust writes unix seconds, which some writers may emit as a number.
+  const started = r.started ?? r.start_time;
+  if (typeof started === 'string') entry.started = started;
+  else if (typeof started === 'number' && Number.isFinite(started)) entry.started = String(started);
+  return entry;
+}
+
+/** The entry, if the process that registered it is still the one alive under its PID. */
+export function liveEntry(serviceId: string, raw: unknown): ServiceEntry | undefined {
+  const entry = toEntry(serviceId, raw);
+  return entry && isRegistrantAlive(entry.pid, entry.started) ? entry : undefined;
+}
