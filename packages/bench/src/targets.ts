@@ -12,6 +12,8 @@ import { Dealer } from 'zeromq';
 
 const servers = path.join(path.dirname(fileURLToPath(import.meta.url)), 'servers');
 export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
+/** Runs the Node children (e.g. a wrapper adding --cpu-prof, see focus.ts); default this Node. */
+const CHILD_NODE = process.env.BENCH_CHILD_NODE || process.execPath;
 
 export interface Client {
   call(fn: 'add' | 'echo', args: unknown[]): Promise<unknown>;
@@ -19,15 +21,27 @@ export interface Client {
   close(): Promise<void>;
 }
 
-export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http';
+export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http' | 'transport-child' | 'raw-parent-mf-child' | 'raw-big';
 export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-python', 'fork-ipc', 'http'];
+/**
+ * Mixed pairs for locating a cost (focus.ts only): the raw parent against the Multifrost child and
+ * against a child on @multifrost/transport-zmq alone, and the raw pair sending Multifrost-sized
+ * calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold).
+ */
+export const EXPERIMENTS: TargetName[] = ['transport-child', 'raw-parent-mf-child', 'raw-big'];
 
 export async function startClient(target: TargetName): Promise<Client> {
   switch (target) {
     case 'raw-zmq':
       return startRaw();
     case 'multifrost':
-      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), {});
+      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE });
+    case 'transport-child':
+      return startRaw('transport-child.mjs');
+    case 'raw-big':
+      return startRaw('raw-zmq-child.mjs', true);
+    case 'raw-parent-mf-child':
+      return startRaw('multifrost-child.mjs');
     case 'multifrost-python':
       return startMultifrost(path.join(servers, 'python_child.py'), { executable: PYTHON });
     case 'fork-ipc':
@@ -50,13 +64,13 @@ function waitExit(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
-async function startRaw(): Promise<Client> {
+async function startRaw(script = 'raw-zmq-child.mjs', big = false): Promise<Client> {
   const packr = new Packr({ useRecords: false, variableMapSize: true });
   const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
   const dealer = new Dealer({ linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
   await dealer.bind('tcp://127.0.0.1:*');
   const port = dealer.lastEndpoint!.split(':').pop()!;
-  const child = spawn(process.execPath, [path.join(servers, 'raw-zmq-child.mjs')], { env: { ...process.env, COMLINK_ZMQ_PORT: port }, stdio: 'ignore' });
+  const child = spawn(CHILD_NODE, [path.join(servers, script)], { env: { ...process.env, COMLINK_ZMQ_PORT: port }, stdio: 'ignore' });
   const pending = new Map<string, (v: unknown) => void>();
   let next = 0;
   const empty = Buffer.alloc(0);
@@ -81,16 +95,16 @@ async function startRaw(): Promise<Client> {
   })();
   return {
     call(fn, args) {
-      const id = String(next++);
+      const id = big ? crypto.randomUUID() : String(next++);
       return new Promise((resolve) => {
         pending.set(id, resolve);
-        queue.push([empty, packr.pack({ app: 'comlink_ipc_v3', id, type: 'call', timestamp: Date.now() / 1000, function: fn, args, namespace: 'default' })]);
+        queue.push([empty, packr.pack({ app: 'comlink_ipc_v3', id, type: 'call', timestamp: Date.now() / 1000, function: fn, args, namespace: 'default', ...(big ? { metadata: { deadline: Date.now() / 1000 + 60 } } : {}) })]);
         if (!pumping) void pump();
       });
     },
     childPid: child.pid!,
     async close() {
-      child.kill('SIGKILL');
+      child.kill(process.env.BENCH_CHILD_NODE ? 'SIGTERM' : 'SIGKILL');
       dealer.close();
       await waitExit(child);
     },

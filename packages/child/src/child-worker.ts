@@ -28,7 +28,7 @@ import {
 } from '@multifrost/transport-zmq';
 import { CallState } from './call-state.js';
 import { collectCallable } from './callable-surface.js';
-import { callStorage } from './call-context.js';
+import { runHandler, storedCallDone } from './call-context.js';
 import { OutputForwarder } from './output-forwarding.js';
 import { leadsProcessGroup, watchParent } from './parent-watch.js';
 import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
@@ -281,22 +281,38 @@ export abstract class ChildWorker {
     void this.execute(msg, peer, method);
   }
 
-  private async execute(msg: CallMessage, peer: Buffer, method: (...args: unknown[]) => unknown): Promise<void> {
+  /**
+   * Runs one call. The hot path: a handler that returns a plain value is answered synchronously,
+   * with no promise, no context storage and no bookkeeping beyond the call state.
+   */
+  private execute(msg: CallMessage, peer: Buffer, method: (...args: unknown[]) => unknown): void {
     const call = new CallState(msg);
-    this.active.set(msg.id, call);
+    let value: unknown;
+    let stored = false;
     try {
-      let result = callStorage.run(call, () => method.apply(this, msg.args));
-      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-        result = await result;
-      }
-      this.send(peer, createResponse(msg.id, result, msg.app));
+      ({ value, stored } = runHandler(call, method, this, msg.args));
     } catch (err) {
-      this.replyError(peer, msg, errorInitFrom(err));
-    } finally {
-      call.dispose();
-      this.active.delete(msg.id);
-      this.next();
+      this.finish(call, peer, msg, stored, false, err);
+      return;
     }
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function') || typeof (value as PromiseLike<unknown>).then !== 'function') {
+      this.finish(call, peer, msg, stored, true, value);
+      return;
+    }
+    // Registered only now: until the handler yields, no cancel or stop can reach it.
+    this.active.set(msg.id, call);
+    Promise.resolve(value as PromiseLike<unknown>).then(
+      (result) => this.finish(call, peer, msg, stored, true, result),
+      (err: unknown) => this.finish(call, peer, msg, stored, false, err),
+    );
+  }
+
+  private finish(call: CallState, peer: Buffer, msg: CallMessage, stored: boolean, ok: boolean, outcome: unknown): void {
+    if (ok) this.send(peer, createResponse(msg.id, outcome, msg.app));
+    else this.replyError(peer, msg, errorInitFrom(outcome));
+    call.dispose();
+    if (stored) storedCallDone();
+    if (this.active.delete(msg.id) || this.queue.length > 0 || this.drained) this.next();
   }
 
   private next(): void {
@@ -335,35 +351,50 @@ export abstract class ChildWorker {
 
   /** Sends a reply; a result that cannot be encoded becomes an error reply naming the bad path. */
   private send(peer: Buffer, reply: Message): void {
-    this.dispatchSend(peer, reply, (err) => {
-      if (isMultifrostError(err) && err.code === 'ENCODE' && reply.type === 'response') {
-        const message = err.message.startsWith('result') ? `Cannot send the result: ${err.message}` : err.message;
-        this.sendQuiet(peer, createError(reply.id, { name: 'EncodeError', message, code: 'ENCODE' }, reply.app));
-        return;
-      }
-      debug('send of %s %s failed: %s', reply.type, reply.id, err instanceof Error ? err.message : String(err));
-    });
+    const err = this.dispatchSend(peer, reply);
+    if (err === undefined) return;
+    if (err.code === 'ENCODE' && reply.type === 'response') {
+      const message = err.message.startsWith('result') ? `Cannot send the result: ${err.message}` : err.message;
+      this.sendQuiet(peer, createError(reply.id, { name: 'EncodeError', message, code: 'ENCODE' }, reply.app));
+      return;
+    }
+    debug('send of %s %s failed: %s', reply.type, reply.id, err.message);
   }
 
   private sendQuiet(peer: Buffer, msg: Message): void {
-    this.dispatchSend(peer, msg, (err) => debug('send of %s failed: %s', msg.type, err instanceof Error ? err.message : String(err)));
+    const err = this.dispatchSend(peer, msg);
+    if (err !== undefined) debug('send of %s failed: %s', msg.type, err.message);
   }
 
-  /** One `then` per send (this is the hot path), counted so stop() can wait for the last reply. */
-  private dispatchSend(peer: Buffer, msg: Message, onError: (err: unknown) => void): void {
+  /**
+   * Hands a message to the transport with shared callbacks (this is the hot path: no closure per
+   * reply), counted so stop() can wait for the last one. Returns the error when the message could
+   * not even be queued (it cannot be encoded, or the transport is closed): the transport reports
+   * those before `post` returns. Later failures (no peer, timeout) are only logged.
+   */
+  private dispatchSend(peer: Buffer, msg: Message): MultifrostError | undefined {
     const transport = this.transport;
-    if (!transport || transport.closed) return;
+    if (!transport || transport.closed) return undefined;
     this.sendsInFlight++;
-    transport.post(
-      peer,
-      msg,
-      (err: unknown) => {
-        this.sendDone();
-        onError(err);
-      },
-      this.sendDone,
-    );
+    this.posting = true;
+    this.postError = undefined;
+    transport.post(peer, msg, this.onSendError, this.sendDone);
+    this.posting = false;
+    const err = this.postError;
+    this.postError = undefined;
+    return err;
   }
+
+  /** True while inside transport.post: an error reported then belongs to the caller of dispatchSend. */
+  private posting = false;
+  private postError: MultifrostError | undefined;
+
+  private readonly onSendError = (err: unknown): void => {
+    this.sendDone();
+    const error = isMultifrostError(err) ? err : new MultifrostError('TRANSPORT', String(err), { cause: err });
+    if (this.posting) this.postError = error;
+    else debug('a reply could not be sent: %s', error.message);
+  };
 
   private readonly sendDone = (): void => {
     if (--this.sendsInFlight === 0 && this.sendsFlushed) this.sendsFlushed();

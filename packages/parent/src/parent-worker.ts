@@ -466,10 +466,11 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         namespace: options.namespace ?? DEFAULT_NAMESPACE,
         app: this.app,
         clientName: options.clientName ?? this.plan.options.clientName,
-        metadata:
-          Number.isFinite(timeoutMs) && timeoutMs > 0
-            ? { ...options.metadata, deadline: (Date.now() + timeoutMs) / 1000 }
-            : options.metadata,
+        metadata: !(Number.isFinite(timeoutMs) && timeoutMs > 0)
+          ? options.metadata
+          : options.metadata === undefined
+            ? { deadline: (Date.now() + timeoutMs) / 1000 }
+            : { ...options.metadata, deadline: (Date.now() + timeoutMs) / 1000 },
       });
       p.id = msg.id;
       this.pending.set(p.id, p);
@@ -495,16 +496,20 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
 
   private sendCall(p: Pending, msg: Message): void {
     p.sent = true;
-    this.transport.post(msg, (err: unknown) => {
-      if (!this.pending.has(p.id)) return;
-      const transportFailure = !(isMultifrostError(err) && err.code === 'ENCODE');
-      const error = isMultifrostError(err)
-        ? err
-        : new MultifrostError('TRANSPORT', `Sending ${p.fn}() to worker ${this.name} failed: ${String(err)}`, { cause: err });
-      this.settle(p, transportFailure ? 'transport' : 'neutral');
-      p.reject(error);
-    });
+    this.transport.post(msg, this.onSendError);
   }
+
+  /** One handler for every failed send (no closure per call): the message says which call it was. */
+  private readonly onSendError = (err: unknown, msg: Message): void => {
+    const p = this.pending.get(msg.id);
+    if (!p || msg.type !== 'call') return;
+    const transportFailure = !(isMultifrostError(err) && err.code === 'ENCODE');
+    const error = isMultifrostError(err)
+      ? err
+      : new MultifrostError('TRANSPORT', `Sending ${p.fn}() to worker ${this.name} failed: ${String(err)}`, { cause: err });
+    this.settle(p, transportFailure ? 'transport' : 'neutral');
+    p.reject(error);
+  };
 
   /** Removes a call from the books and records its outcome. */
   private settle(p: Pending, outcome: 'success' | 'remote' | 'transport' | 'neutral'): void {

@@ -6,7 +6,7 @@ import { Packr, Unpackr, type Options } from 'msgpackr';
 import { DEFAULT_LIMITS, type ProtocolLimits } from './constants.js';
 import { MultifrostError } from './errors.js';
 import type { Message } from './messages.js';
-import { prepareValue } from './values.js';
+import { needsPreparing, prepareValue } from './values.js';
 
 const packr = new Packr({
   useRecords: false,
@@ -48,11 +48,7 @@ export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> 
   let prepared: Record<string, unknown> | undefined;
   for (const key in src) {
     const item = src[key];
-    if (item === null || typeof item !== 'object') {
-      if (typeof item !== 'bigint' && typeof item !== 'function' && typeof item !== 'symbol') {
-        if (typeof item !== 'number' || !Number.isInteger(item)) continue;
-      }
-    }
+    if (!needsPreparing(item)) continue;
     const next = prepareValue(item, key, maxDepth);
     if (next !== item) {
       prepared ??= { ...src };

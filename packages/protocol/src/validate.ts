@@ -61,8 +61,8 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set<MessageType>([
   'cancel',
 ]);
 
-function reject(reason: RejectReason, detail: string, extra: Partial<Rejection> = {}): Rejection {
-  return { ok: false, reason, detail, ...extra };
+function reject(reason: RejectReason, detail: string, extra?: Partial<Rejection>): Rejection {
+  return extra ? { ok: false, reason, detail, ...extra } : { ok: false, reason, detail };
 }
 
 /** A decoded msgpack map: a plain object (msgpackr returns class instances for 0xC1 and the like). */
@@ -171,15 +171,17 @@ export function parseFrames(
 ): FramesResult {
   const expected = receiver === 'child' ? 3 : 2;
   const peer = receiver === 'child' && frames.length > 0 ? toBuffer(frames[0]!) : undefined;
+  let result: FramesResult;
   if (frames.length !== expected) {
-    return { ...reject('FRAME_COUNT', `received ${frames.length} frames, expected ${expected} (${receiver === 'child' ? '[routing_id, empty, payload]' : '[empty, payload]'})`), peer };
+    result = reject('FRAME_COUNT', `received ${frames.length} frames, expected ${expected} (${receiver === 'child' ? '[routing_id, empty, payload]' : '[empty, payload]'})`);
+  } else if (frames[expected - 2]!.length !== 0) {
+    result = reject('DELIMITER', `delimiter frame has ${frames[expected - 2]!.length} bytes, expected an empty frame`);
+  } else {
+    // The result objects are fresh, so the peer is set on them rather than copied into another.
+    result = decodeMessage(frames[expected - 1]!, limits);
   }
-  const delimiter = frames[expected - 2]!;
-  if (delimiter.length !== 0) {
-    return { ...reject('DELIMITER', `delimiter frame has ${delimiter.length} bytes, expected an empty frame`), peer };
-  }
-  const result = decodeMessage(frames[expected - 1]!, limits);
-  return peer === undefined ? result : { ...result, peer };
+  if (peer !== undefined) result.peer = peer;
+  return result;
 }
 
 function toBuffer(frame: Uint8Array): Buffer {

@@ -47,21 +47,50 @@ function renderPath(root: string, segments: (string | number)[]): string {
   return path;
 }
 
+/** False for the values the walk would hand back untouched without looking inside (the common case). */
+export function needsPreparing(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return false;
+    case 'number':
+      return Number.isInteger(value) && (value > UINT32_MAX || value < INT32_MIN);
+    case 'object':
+      return value !== null;
+    default:
+      return true;
+  }
+}
+
+/**
+ * The objects on the path from the root to the value being walked, for the circular-reference
+ * check. A module-level stack rather than a Set per call: this runs on every message, and a walk
+ * is synchronous, so a nested walk (a getter that encodes) only ever works above its caller's part.
+ */
+const ancestors: object[] = [];
+
 /**
  * Checks `value` against the value table and returns what should be handed to msgpackr: `value`
  * itself when nothing needs rewriting. Throws `MultifrostError('ENCODE')` naming the path.
  */
 export function prepareValue(value: unknown, path = 'value', maxDepth = DEFAULT_LIMITS.maxDepth): unknown {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'string' || typeof value === 'boolean' || value === undefined || value === null) return value;
+  }
+  const base = ancestors.length;
   try {
-    return walk(value, 0, maxDepth, new Set());
+    return walk(value, 0, maxDepth, base);
   } catch (err) {
     if (!(err instanceof BadValue)) throw err;
     const where = renderPath(path, err.segments);
     throw new MultifrostError('ENCODE', `${where}: ${err.reason}`, { details: { path: where } });
+  } finally {
+    ancestors.length = base;
   }
 }
 
-function walk(value: unknown, depth: number, maxDepth: number, ancestors: Set<object>): unknown {
+function walk(value: unknown, depth: number, maxDepth: number, base: number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -90,27 +119,27 @@ function walk(value: unknown, depth: number, maxDepth: number, ancestors: Set<ob
   if (ArrayBuffer.isView(obj)) return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength);
   if (obj instanceof ArrayBuffer) return Buffer.from(obj);
   if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
-  if (ancestors.has(obj)) fail('circular reference');
-  ancestors.add(obj);
-  try {
-    if (Array.isArray(obj)) return walkArray(obj, depth, maxDepth, ancestors);
-    if (obj instanceof Map) return walkMap(obj, depth, maxDepth, ancestors);
-    if (obj instanceof Set) return walkArray([...obj], depth, maxDepth, ancestors);
-    if (obj instanceof Promise) fail('a Promise cannot be sent (did you forget an await?)');
-    if (obj instanceof WeakMap || obj instanceof WeakSet) fail(describe(obj));
-    return walkObject(obj as Record<string, unknown>, depth, maxDepth, ancestors);
-  } finally {
-    ancestors.delete(obj);
-  }
+  for (let i = base; i < ancestors.length; i++) if (ancestors[i] === obj) fail('circular reference');
+  ancestors.push(obj);
+  let out: unknown;
+  if (Array.isArray(obj)) out = walkArray(obj, depth, maxDepth, base);
+  else if (obj instanceof Map) out = walkMap(obj, depth, maxDepth, base);
+  else if (obj instanceof Set) out = walkArray([...obj], depth, maxDepth, base);
+  else if (obj instanceof Promise) fail('a Promise cannot be sent (did you forget an await?)');
+  else if (obj instanceof WeakMap || obj instanceof WeakSet) fail(describe(obj));
+  else out = walkObject(obj as Record<string, unknown>, depth, maxDepth, base);
+  // On a throw the stack is cut back by prepareValue, so no finally is needed here.
+  ancestors.pop();
+  return out;
 }
 
-function walkArray(arr: unknown[], depth: number, maxDepth: number, ancestors: Set<object>): unknown[] {
+function walkArray(arr: unknown[], depth: number, maxDepth: number, base: number): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < arr.length; i++) {
     const item = arr[i];
     let next: unknown;
     try {
-      next = walk(item, depth + 1, maxDepth, ancestors);
+      next = walk(item, depth + 1, maxDepth, base);
     } catch (err) {
       within(err, i);
     }
@@ -124,7 +153,7 @@ function walkObject(
   obj: Record<string, unknown>,
   depth: number,
   maxDepth: number,
-  ancestors: Set<object>,
+  base: number,
 ): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   const keys = Object.keys(obj);
@@ -133,7 +162,7 @@ function walkObject(
     const item = obj[key];
     let next: unknown;
     try {
-      next = walk(item, depth + 1, maxDepth, ancestors);
+      next = walk(item, depth + 1, maxDepth, base);
     } catch (err) {
       within(err, key);
     }
@@ -150,14 +179,14 @@ function walkMap(
   map: Map<unknown, unknown>,
   depth: number,
   maxDepth: number,
-  ancestors: Set<object>,
+  base: number,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of map) {
     if (typeof key !== 'string') fail(`Map keys must be strings (found ${typeof key})`);
     let next: unknown;
     try {
-      next = walk(item, depth + 1, maxDepth, ancestors);
+      next = walk(item, depth + 1, maxDepth, base);
     } catch (err) {
       within(err, key);
     }

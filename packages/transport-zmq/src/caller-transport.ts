@@ -5,6 +5,7 @@
 import type { Message } from '@multifrost/protocol';
 import { Dealer } from 'zeromq';
 import { ZmqTransportBase } from './transport-base.js';
+import type { SendErrorHandler } from './writer-queue.js';
 import type { CallerTransport, TransportOptions } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -20,8 +21,8 @@ export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements Call
     return this.enqueue([EMPTY], message);
   }
 
-  post(message: Message, onError: (err: Error) => void): void {
-    this.enqueueWith([EMPTY], message, onError);
+  post(message: Message, onError: (err: Error, message: Message) => void): void {
+    this.enqueueWith([EMPTY], message, onError as SendErrorHandler);
   }
 
   protected deliver(message: Message): void {

@@ -10,6 +10,7 @@
 import type { Message } from '@multifrost/protocol';
 import { Router } from 'zeromq';
 import { ZmqTransportBase } from './transport-base.js';
+import type { SendErrorHandler } from './writer-queue.js';
 import type { ServiceTransport, TransportOptions } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -25,8 +26,8 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
     return this.enqueue([peer, EMPTY], message);
   }
 
-  post(peer: Buffer, message: Message, onError: (err: Error) => void, onSent?: () => void): void {
-    this.enqueueWith([peer, EMPTY], message, onError, onSent);
+  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): void {
+    this.enqueueWith([peer, EMPTY], message, onError as SendErrorHandler, onSent);
   }
 
   protected deliver(message: Message, peer: Buffer | undefined): void {

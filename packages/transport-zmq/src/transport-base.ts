@@ -18,7 +18,7 @@ import { resolveOptions, type ZmqSocketOptions } from './options.js';
 import { PeerTracker } from './peer-tracker.js';
 import { createStats } from './stats.js';
 import type { TransportOptions, TransportStats } from './types.js';
-import { WriterQueue } from './writer-queue.js';
+import { WriterQueue, type SendErrorHandler } from './writer-queue.js';
 
 export abstract class ZmqTransportBase<S extends Dealer | Router> {
   readonly stats: TransportStats;
@@ -128,10 +128,11 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     return new Promise<void>((resolve, reject) => this.enqueueWith(head, message, reject, resolve));
   }
 
-  protected enqueueWith(head: Buffer[], message: Message, onError: (err: Error) => void, onSent?: () => void): void {
+  /** `onError` gets the message as its second argument (see WriterQueue.post). */
+  protected enqueueWith(head: Buffer[], message: Message, onError: SendErrorHandler, onSent?: () => void): void {
     if (this.closedFlag) {
       this.stats.sendErrors++;
-      onError(new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`));
+      onError(new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`), message);
       return;
     }
     let payload: Buffer;
@@ -143,11 +144,12 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
         err instanceof MultifrostError
           ? err
           : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, { cause: err }),
+        message,
       );
       return;
     }
     head.push(payload);
-    this.writer.post(head, onError, onSent);
+    this.writer.post(head, onError, onSent, message);
   }
 
   /** Hands a valid message to the subclass's onMessage (peer is set for a ROUTER). */
@@ -183,6 +185,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
         break;
       }
       this.handleFrames(frames);
+      this.writer.kick();
     }
   }
 

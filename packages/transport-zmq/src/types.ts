@@ -66,8 +66,12 @@ interface TransportBase {
 export interface CallerTransport extends TransportBase {
   /** Encodes and queues a message. Rejects with `ENCODE`, `SEND_TIMEOUT` or `CLOSED`. */
   send(message: Message): Promise<void>;
-  /** Like send, without a Promise per message (hot paths): `onError` hears of any failure. */
-  post(message: Message, onError: (err: Error) => void): void;
+  /**
+   * Like send, without a Promise per message (hot paths): `onError` hears of any failure. A message
+   * that cannot be encoded, or a closed transport, is reported before `post` returns. `onError`
+   * gets the message too, so one shared handler serves every call.
+   */
+  post(message: Message, onError: (err: Error, message: Message) => void): void;
   onMessage: ((message: Message) => void) | undefined;
 }
 
@@ -75,7 +79,10 @@ export interface CallerTransport extends TransportBase {
 export interface ServiceTransport extends TransportBase {
   /** Encodes and queues a message for one peer. Rejects with `ENCODE`, `SEND_TIMEOUT` or `CLOSED`. */
   send(peer: Buffer, message: Message): Promise<void>;
-  /** Like send, without a Promise per message: `onSent` once libzmq took it, `onError` on failure. */
-  post(peer: Buffer, message: Message, onError: (err: Error) => void, onSent?: () => void): void;
+  /**
+   * Like send, without a Promise per message: `onSent` once libzmq took it, `onError` on failure.
+   * A message that cannot be encoded, or a closed transport, is reported before `post` returns.
+   */
+  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): void;
   onMessage: ((message: Message, peer: Buffer) => void) | undefined;
 }

@@ -13,12 +13,17 @@ const SLACK_MS = 50;
 /** Consumed slots kept at the front of the array before it is compacted. */
 const COMPACT_AFTER = 4096;
 
+/** Told of a failed send, with the tag the message was posted with. */
+export type SendErrorHandler = (err: Error, tag: unknown) => void;
+
 interface Entry {
   frames: Buffer[];
   deadline: number;
   /** Called once the message was handed to libzmq; may be a no-op. */
   resolve: () => void;
-  reject: (err: Error) => void;
+  reject: SendErrorHandler;
+  /** Handed back to `reject`, so one shared handler can tell the messages apart. */
+  tag: unknown;
 }
 
 /** The part of a zeromq socket the writer uses (a test double can stand in). */
@@ -28,6 +33,7 @@ export interface SendSocket {
 }
 
 const noop = (): void => {};
+const RESOLVED = Promise.resolve();
 
 export class WriterQueue {
   private queue: (Entry | undefined)[] = [];
@@ -50,26 +56,44 @@ export class WriterQueue {
     return new Promise<void>((resolve, reject) => this.post(frames, reject, resolve));
   }
 
-  /** Like push, without a Promise per message: the hot paths only need to hear about failures. */
-  post(frames: Buffer[], onError: (err: Error) => void, onSent: () => void = noop): void {
+  /**
+   * Like push, without a Promise per message: the hot paths only need to hear about failures.
+   * `tag` is passed back to `onError`, so a caller needs no closure per message.
+   */
+  post(frames: Buffer[], onError: SendErrorHandler, onSent: () => void = noop, tag?: unknown): void {
     if (this.closed) {
       this.stats.sendErrors++;
-      onError(this.closedError());
+      onError(this.closedError(), tag);
       return;
     }
-    this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve: onSent, reject: onError });
+    this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve: onSent, reject: onError, tag });
     this.stats.queued++;
     if (!this.pumping && !this.scheduled) {
       // Start sending after the current synchronous burst (e.g. Promise.all of many calls), so
       // messages produced together leave back to back: libzmq then writes them in one go and the
       // peer wakes once for all of them. A microtask, not setImmediate: no latency for one call.
+      // (A resolved promise's then, not queueMicrotask, which makes an AsyncResource every time.)
       this.scheduled = true;
-      queueMicrotask(this.startPump);
+      void RESOLVED.then(this.startPump);
+    }
+  }
+
+  /**
+   * Starts sending now what is queued, instead of at the end of the current burst. The receive loop
+   * calls this after each message it handled: a reply then leaves before the socket is polled for
+   * the next message, as in a hand-written receive-then-send loop (re-arming the read first makes
+   * every later send check the socket for readability too: syscalls on the latency path).
+   */
+  kick(): void {
+    if (this.scheduled && !this.pumping && !this.closed) {
+      this.scheduled = false;
+      void this.pump();
     }
   }
 
   private scheduled = false;
   private readonly startPump = (): void => {
+    if (!this.scheduled) return; // kick() got there first
     this.scheduled = false;
     if (!this.pumping) void this.pump();
   };
@@ -87,7 +111,7 @@ export class WriterQueue {
       if (!entry) continue;
       this.stats.queued--;
       this.stats.sendErrors++;
-      entry.reject(this.closedError());
+      entry.reject(this.closedError(), entry.tag);
     }
   }
 
@@ -107,7 +131,7 @@ export class WriterQueue {
         if (remaining <= 0) {
           // Waited out its whole budget behind a stuck send: fail now, don't wait again.
           this.stats.sendErrors++;
-          entry.reject(this.timeoutError());
+          entry.reject(this.timeoutError(), entry.tag);
           continue;
         }
         // Only an entry that already waited a while needs a shorter socket timeout, so the common
@@ -121,7 +145,7 @@ export class WriterQueue {
           await this.socket.send(entry.frames);
         } catch (err) {
           this.stats.sendErrors++;
-          entry.reject(this.mapError(err));
+          entry.reject(this.mapError(err), entry.tag);
           continue;
         }
         this.stats.sent++;

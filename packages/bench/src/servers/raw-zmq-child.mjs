@@ -8,6 +8,7 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 const router = new Router({ linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
 router.connect(`tcp://127.0.0.1:${process.env.COMLINK_ZMQ_PORT}`);
 const empty = Buffer.alloc(0);
+process.on('SIGTERM', () => process.exit(0)); // a clean exit, so --cpu-prof can write its profile
 
 for await (const [peer, , payload] of router) {
   const msg = unpackr.unpack(payload);

@@ -1,0 +1,98 @@
+/**
+ * A focused measurement for profiling work: one target, the pipelined and sequential scenarios
+ * only, with the CPU time each side spends per call (from /proc, so the child's share is seen
+ * too). Not part of the report; used to compare a change before and after.
+ *
+ *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N]
+ *
+ * Targets: those of the report plus the EXPERIMENTS of targets.ts (mixed pairs that tell the
+ * parent's share from the child's). To profile, run this file with `node --cpu-prof --import tsx`
+ * and set BENCH_CHILD_NODE to a script that execs `node --cpu-prof "$@"` for the children (Node
+ * refuses --cpu-prof in NODE_OPTIONS); children exit cleanly, so their profiles are written.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { median, percentile } from './stats.js';
+import { EXPERIMENTS, startClient, TARGETS, type Client, type TargetName } from './targets.js';
+
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
+/** [user, system] CPU time of a process in µs. */
+function cpuUs(pid: number): [number, number] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [Number(fields[11]) * TICK_US, Number(fields[12]) * TICK_US];
+}
+
+const perCall = (a: [number, number], b: [number, number], calls: number): [number, number] => [(b[0] - a[0]) / calls, (b[1] - a[1]) / calls];
+
+async function pipelined(client: Client, depth: number, total: number): Promise<number> {
+  let started = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: depth }, async () => {
+      while (started < total) {
+        started++;
+        await client.call('add', [1, 2]);
+      }
+    }),
+  );
+  return total / ((performance.now() - t0) / 1000);
+}
+
+async function sequentialP50(client: Client, n: number): Promise<number> {
+  const samples = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await client.call('add', [1, 2]);
+    samples[i] = (performance.now() - t0) * 1000;
+  }
+  return percentile(samples.sort(), 0.5);
+}
+
+interface Figures {
+  callsPerS: number;
+  parentUser: number;
+  parentSys: number;
+  childUser: number;
+  childSys: number;
+  seqP50Us: number;
+}
+
+async function measure(target: TargetName, calls: number): Promise<Figures> {
+  const client = await startClient(target);
+  try {
+    await pipelined(client, 64, 5_000);
+    const p0 = cpuUs(process.pid);
+    const c0 = cpuUs(client.childPid);
+    const callsPerS = await pipelined(client, 64, calls);
+    const [parentUser, parentSys] = perCall(p0, cpuUs(process.pid), calls);
+    const [childUser, childSys] = perCall(c0, cpuUs(client.childPid), calls);
+    const seqP50Us = await sequentialP50(client, 5_000);
+    return { callsPerS, parentUser, parentSys, childUser, childSys, seqP50Us };
+  } finally {
+    await client.close();
+  }
+}
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const rounds = flag('--rounds', 3);
+const calls = flag('--calls', 100_000);
+const targets = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
+const chosen = targets.length > 0 ? targets : (['raw-zmq', 'multifrost'] as TargetName[]);
+for (const t of chosen) if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t)) throw new Error(`unknown target ${t}; one of ${TARGETS.join(', ')}`);
+
+const results = new Map<TargetName, Figures[]>(chosen.map((t) => [t, []]));
+for (let r = 0; r < rounds; r++) for (const t of chosen) results.get(t)!.push(await measure(t, calls));
+for (const [t, runs] of results) {
+  const m = (k: keyof Figures) => median(runs.map((x) => x[k]));
+  const f = (k: keyof Figures) => m(k).toFixed(1).padStart(5);
+  console.log(
+    `${t.padEnd(18)} ${m('callsPerS').toFixed(0).padStart(7)} calls/s  µs/call user+sys: parent ${f('parentUser')} +${f('parentSys')}  child ${f('childUser')} +${f('childSys')}  seq p50 ${m('seqP50Us').toFixed(0)} µs`,
+  );
+}
+process.exit(0);
