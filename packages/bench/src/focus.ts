@@ -62,6 +62,7 @@ interface Figures {
 async function measure(target: TargetName, calls: number): Promise<Figures> {
   const client = await startClient(target);
   try {
+    if (seqFirst) await sequentialP50(client, 22_000);
     await pipelined(client, 64, 5_000);
     const p0 = cpuUs(process.pid);
     const c0 = cpuUs(client.childPid);
@@ -81,6 +82,8 @@ const flag = (name: string, fallback: number): number => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const rounds = flag('--rounds', 3);
+/** Run 22,000 sequential calls first, as the report's run does. */
+const seqFirst = args.includes('--seq-first');
 const calls = flag('--calls', 100_000);
 const targets = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
 const chosen = targets.length > 0 ? targets : (['raw-zmq', 'multifrost'] as TargetName[]);

@@ -38,7 +38,9 @@ function fmt(v: number, digits: number): string {
   return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-export function renderTable(results: Partial<Record<TargetName, RunResult>>): string {
+type Results = Partial<Record<TargetName, RunResult & { ratios?: Partial<Record<keyof RunResult, number>> }>>;
+
+export function renderTable(results: Results): string {
   const cols = COLUMNS.filter(([t]) => results[t]);
   const head = `| scenario | unit | ${cols.map(([, name]) => name).join(' | ')} |`;
   const sep = `|---|---|${cols.map(() => '---:').join('|')}|`;
@@ -46,7 +48,8 @@ export function renderTable(results: Partial<Record<TargetName, RunResult>>): st
     const raw = results['raw-zmq']?.[row.key] as number | undefined;
     const cells = cols.map(([t]) => {
       const v = results[t]![row.key] as number;
-      const ratio = raw && t !== 'raw-zmq' && Number.isFinite(v) ? ` (${(v / raw).toFixed(2)}×)` : '';
+      const r = results[t]!.ratios?.[row.key] ?? (raw ? v / raw : Number.NaN);
+      const ratio = t !== 'raw-zmq' && Number.isFinite(r) ? ` (${r.toFixed(2)}×)` : '';
       return `${fmt(v, row.digits)}${ratio}`;
     });
     return `| ${row.label} | ${row.unit} | ${cells.join(' | ')} |`;
@@ -55,14 +58,15 @@ export function renderTable(results: Partial<Record<TargetName, RunResult>>): st
 }
 
 export function renderReport(
-  results: Partial<Record<TargetName, RunResult>>,
+  results: Results,
   meta: { machine: string; date: string; rounds: number; seconds: number },
 ): string {
   return `# Benchmarks
 
 Measured ${meta.date} on ${meta.machine}.
 Command: \`pnpm bench\` (${meta.rounds} interleaved rounds, medians; every run in a fresh parent
-process with fresh children; ${meta.seconds} s in all). Ratios are to raw zeromq.js in the same run.
+process with fresh children; ${meta.seconds} s in all). Values are medians over the rounds; a ratio is
+the median of the per-round ratios to raw zeromq.js (raw runs next to each target in every round).
 
 ${renderTable(results)}
 
@@ -83,5 +87,24 @@ pipelined throughput keeping 64 or 256 calls in flight for 100,000 calls; binary
 (200×) and 16 MiB (20×) Buffer, in payload MB per second; spawn to first call (process start to the
 first answered call); RSS of the child idle and after the load; four parent→child pairs driven at
 once from one parent. Slow targets stop a scenario after 15 s.
+
+## Where the time goes
+
+Profiled with \`pnpm --filter @multifrost/bench focus\` (CPU per call on each side from /proc, mixed
+pairs, \`--cpu-prof\` and \`perf\`; see \`packages/bench/src/focus.ts\`):
+
+- Most of a call's CPU, raw or not, is libzmq's: every send and receive checks the socket's mailbox
+  (a \`getpid\` and a \`poll\` syscall) and each message crosses libzmq's I/O thread. On a machine
+  where syscalls are dear that is ~35 µs per call per side for the raw pair.
+- Multifrost's own JavaScript per call is a few µs per side: the message (UUID, timestamp,
+  deadline), the value walk and validation, a timer, metrics. A handler that returns a plain value
+  is answered with no promise and outside the AsyncLocalStorage (its promise hooks slow every promise
+  in the process on Node 20); the raw parent driving the Multifrost child runs at the raw rate.
+- Message size: PROTOCOL.md §2 asks for UUID v4 ids, so a call message is at least 129 bytes.
+  zeromq.js copies frames of up to 128 bytes but sends larger ones zero-copy (each released later
+  through the main thread) and receives them as external buffers with finalizers. The raw pair with
+  Multifrost-sized calls (\`focus raw-big\`) loses several percent of throughput and ~20 µs of
+  sequential latency to that alone.
+- fork IPC is faster than any ZeroMQ pair here: one pipe write per message, no I/O thread.
 `;
 }

@@ -34,7 +34,10 @@ function runInFreshProcess(target: TargetName, quick: boolean): Promise<RunResul
   });
 }
 
-export async function runBenchmarks(options: { quick: boolean; rounds: number; targets?: TargetName[] }): Promise<Record<TargetName, RunResult>> {
+/** Medians over the rounds, and for each figure the median of its per-round ratio to raw. */
+export type MergedResult = RunResult & { ratios: Partial<Record<keyof RunResult, number>> };
+
+export async function runBenchmarks(options: { quick: boolean; rounds: number; targets?: TargetName[] }): Promise<Record<TargetName, MergedResult>> {
   const targets = options.targets ?? TARGETS;
   const runs = new Map<TargetName, RunResult[]>(targets.map((t) => [t, []]));
   for (let round = 1; round <= options.rounds; round++) {
@@ -43,11 +46,16 @@ export async function runBenchmarks(options: { quick: boolean; rounds: number; t
       runs.get(target)!.push(await runInFreshProcess(target, options.quick));
     }
   }
-  const out = {} as Record<TargetName, RunResult>;
+  const raw = runs.get('raw-zmq');
+  const out = {} as Record<TargetName, MergedResult>;
   for (const [target, results] of runs) {
-    const merged = { target } as RunResult;
+    const merged = { target, ratios: {} } as unknown as MergedResult;
     for (const key of Object.keys(results[0]!) as (keyof RunResult)[]) {
-      if (key !== 'target') (merged as unknown as Record<string, number>)[key] = median(results.map((r) => r[key] as number));
+      if (key === 'target') continue;
+      (merged as unknown as Record<string, number>)[key] = median(results.map((r) => r[key] as number));
+      // Each round runs raw next to the target, so a ratio within a round is immune to the machine
+      // getting slower or faster between rounds (seen here: ±20% from one minute to the next).
+      if (raw && target !== 'raw-zmq') merged.ratios[key] = median(results.map((r, i) => (r[key] as number) / (raw[i]![key] as number)));
     }
     out[target] = merged;
   }

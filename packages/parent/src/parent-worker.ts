@@ -61,8 +61,6 @@ interface Pending {
   probe: boolean;
   /** Set once the call message was handed to the transport. */
   sent: boolean;
-  args: unknown[];
-  options: CallOptions;
 }
 
 type SpawnPlan = { kind: 'spawn'; command: Command; cwd: string; env: NodeJS.ProcessEnv; options: SpawnOptions };
@@ -457,8 +455,6 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         onAbort: undefined,
         probe: admitted === 'probe',
         sent: false,
-        args,
-        options,
       };
       const msg = createCall({
         function: fn,
