@@ -3,7 +3,7 @@
  * only, with the CPU time each side spends per call (from /proc, so the child's share is seen
  * too). Not part of the report; used to compare a change before and after.
  *
- *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N]
+ *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N] [--depth N] [--seq-first]
  *
  * Targets: those of the report plus the EXPERIMENTS of targets.ts (mixed pairs that tell the
  * parent's share from the child's). To profile, run this file with `node --cpu-prof --import tsx`
@@ -63,10 +63,10 @@ async function measure(target: TargetName, calls: number): Promise<Figures> {
   const client = await startClient(target);
   try {
     if (seqFirst) await sequentialP50(client, 22_000);
-    await pipelined(client, 64, 5_000);
+    await pipelined(client, depth, 5_000);
     const p0 = cpuUs(process.pid);
     const c0 = cpuUs(client.childPid);
-    const callsPerS = await pipelined(client, 64, calls);
+    const callsPerS = await pipelined(client, depth, calls);
     const [parentUser, parentSys] = perCall(p0, cpuUs(process.pid), calls);
     const [childUser, childSys] = perCall(c0, cpuUs(client.childPid), calls);
     const seqP50Us = await sequentialP50(client, 5_000);
@@ -85,6 +85,7 @@ const rounds = flag('--rounds', 3);
 /** Run 22,000 sequential calls first, as the report's run does. */
 const seqFirst = args.includes('--seq-first');
 const calls = flag('--calls', 100_000);
+const depth = flag('--depth', 64);
 const targets = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
 const chosen = targets.length > 0 ? targets : (['raw-zmq', 'multifrost'] as TargetName[]);
 for (const t of chosen) if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t)) throw new Error(`unknown target ${t}; one of ${TARGETS.join(', ')}`);

@@ -2,7 +2,7 @@
  * Sends that cannot succeed: no peer (SEND_TIMEOUT, once per backlog rather than once per
  * message), values that cannot be encoded or are too large (ENCODE), and a closed transport.
  */
-import { createCall, createResponse, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import { createCall, createResponse, isMultifrostError, type Message, type MultifrostError } from '@multifrost/protocol';
 import { describe, expect, it } from 'vitest';
 import { createCallerTransport, createServiceTransport } from '../src/index.js';
 import { track } from './helpers.js';
@@ -48,11 +48,20 @@ describe('no peer', () => {
     expect(caller.stats).toMatchObject({ sendErrors: 5, queued: 0 });
   });
 
-  it('post() reports SEND_TIMEOUT through onError', async () => {
+  it('post() reports SEND_TIMEOUT through onError, with the message that failed', async () => {
     const caller = track(createCallerTransport({ sendTimeoutMs: 100 }));
     await caller.bind();
-    const err = await new Promise<Error>((resolve) => caller.post(createCall({ function: 'f' }), resolve));
-    expect((err as MultifrostError).code).toBe('SEND_TIMEOUT');
+    const calls = [createCall({ function: 'f' }), createCall({ function: 'g' })];
+    const failed: [string, string][] = [];
+    await new Promise<void>((resolve) => {
+      // One shared handler for both: the second argument says which message it was.
+      const onError = (err: Error, message: Message) => {
+        failed.push([(err as MultifrostError).code, message.id]);
+        if (failed.length === 2) resolve();
+      };
+      for (const call of calls) caller.post(call, onError);
+    });
+    expect(failed).toEqual(calls.map((c) => ['SEND_TIMEOUT', c.id]));
   });
 
   it('the socket timeout goes back to the full limit once the backlog is gone', async () => {
@@ -72,6 +81,17 @@ describe('encoding', () => {
     const err = await errorOf(caller.send(createCall({ function: 'f', args: [Symbol('x')] })));
     expect(err.code).toBe('ENCODE');
     expect(caller.stats).toMatchObject({ sent: 0, sendErrors: 1, queued: 0 });
+  });
+
+  it('post() reports an encode error before it returns, with the message, and queues nothing', async () => {
+    const service = track(createServiceTransport());
+    await service.bind();
+    const reply = createResponse('r1', () => 1);
+    const seen: [string, Message][] = [];
+    service.post(Buffer.from('peer'), reply, (err, message) => seen.push([(err as MultifrostError).code, message]));
+    expect(seen).toEqual([['ENCODE', reply]]);
+    expect(seen[0]![1]).toBe(reply);
+    expect(service.stats).toMatchObject({ sent: 0, sendErrors: 1, queued: 0 });
   });
 
   it('a message over maxMessageBytes fails with ENCODE on the sender, on both socket kinds', async () => {
@@ -99,8 +119,10 @@ describe('closed transport', () => {
     expect(errors.map((e) => e.code)).toEqual(['CLOSED', 'CLOSED', 'CLOSED']);
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect((await errorOf(caller.send(createCall({ function: 'f' })))).code).toBe('CLOSED');
-    const posted = await new Promise<Error>((resolve) => caller.post(createCall({ function: 'f' }), resolve));
-    expect((posted as MultifrostError).code).toBe('CLOSED');
+    // A closed transport is reported before post() returns.
+    let posted: Error | undefined;
+    caller.post(createCall({ function: 'f' }), (err) => (posted = err));
+    expect((posted as MultifrostError | undefined)?.code).toBe('CLOSED');
     expect(caller.stats).toMatchObject({ queued: 0, sent: 0, sendErrors: 5 });
   });
 });
