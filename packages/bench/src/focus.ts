@@ -3,7 +3,7 @@
  * only, with the CPU time each side spends per call (from /proc, so the child's share is seen
  * too). Not part of the report; used to compare a change before and after.
  *
- *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N] [--depth N] [--seq-first]
+ *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N] [--depth N] [--seq-first] [--each]
  *
  * Targets: those of the report plus the EXPERIMENTS of targets.ts (mixed pairs that tell the
  * parent's share from the child's). To profile, run this file with `node --cpu-prof --import tsx`
@@ -92,6 +92,12 @@ for (const t of chosen) if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t)) th
 
 const results = new Map<TargetName, Figures[]>(chosen.map((t) => [t, []]));
 for (let r = 0; r < rounds; r++) for (const t of chosen) results.get(t)!.push(await measure(t, calls));
+if (args.includes('--each')) {
+  for (let r = 0; r < rounds; r++) {
+    const raw = results.get('raw-zmq')?.[r];
+    console.log(`round ${r + 1}: ${chosen.map((t) => `${t} ${results.get(t)![r]!.callsPerS.toFixed(0)}${raw && t !== 'raw-zmq' ? ` (${(results.get(t)![r]!.callsPerS / raw.callsPerS).toFixed(2)}×)` : ''}`).join('  ')}`);
+  }
+}
 for (const [t, runs] of results) {
   const m = (k: keyof Figures) => median(runs.map((x) => x[k]));
   const f = (k: keyof Figures) => m(k).toFixed(1).padStart(5);

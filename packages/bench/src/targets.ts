@@ -21,14 +21,15 @@ export interface Client {
   close(): Promise<void>;
 }
 
-export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http' | 'transport-child' | 'raw-parent-mf-child' | 'raw-big';
+export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http' | 'transport-child' | 'raw-parent-mf-child' | 'mf-parent-raw-child' | 'raw-big';
 export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-python', 'fork-ipc', 'http'];
 /**
  * Mixed pairs for locating a cost (focus.ts only): the raw parent against the Multifrost child and
- * against a child on @multifrost/transport-zmq alone, and the raw pair sending Multifrost-sized
+ * against a child on @multifrost/transport-zmq alone, the Multifrost parent against the raw child,
+ * and the raw pair sending Multifrost-sized
  * calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold).
  */
-export const EXPERIMENTS: TargetName[] = ['transport-child', 'raw-parent-mf-child', 'raw-big'];
+export const EXPERIMENTS: TargetName[] = ['transport-child', 'raw-parent-mf-child', 'mf-parent-raw-child', 'raw-big'];
 
 export async function startClient(target: TargetName): Promise<Client> {
   switch (target) {
@@ -42,6 +43,8 @@ export async function startClient(target: TargetName): Promise<Client> {
       return startRaw('raw-zmq-child.mjs', true);
     case 'raw-parent-mf-child':
       return startRaw('multifrost-child.mjs');
+    case 'mf-parent-raw-child':
+      return startMultifrost(path.join(servers, 'raw-zmq-child.mjs'), { executable: CHILD_NODE });
     case 'multifrost-python':
       return startMultifrost(path.join(servers, 'python_child.py'), { executable: PYTHON });
     case 'fork-ipc':
