@@ -41,6 +41,7 @@ import type {
   SpawnOptions,
 } from './options.js';
 import { OutputSink } from './output-sink.js';
+import { Deadlines } from './deadlines.js';
 import { createCallProxy, type Remote, type UntypedApi } from './proxy.js';
 import { WorkerProcess, type ExitInfo } from './worker-process.js';
 
@@ -54,7 +55,8 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   start: number;
-  timer: NodeJS.Timeout | undefined;
+  /** When the call times out (performance.now() clock); Infinity without a timeout. */
+  deadline: number;
   timeoutMs: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -90,6 +92,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   private readonly app: AppId;
   private readonly transport: CallerTransport;
   private readonly pending = new Map<string, Pending>();
+  private readonly deadlines = new Deadlines((now) => this.expireCalls(now));
   /** Calls made while starting or restarting, sent once the worker is ready. */
   private readonly waiting: Pending[] = [];
   private readonly circuit: CircuitBreaker | undefined;
@@ -415,6 +418,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       }
     }
     this.rejectAll((p) => this.closedError(`while ${p.fn}() was in flight`));
+    this.deadlines.clear();
     await this.transport.close();
     this.state = 'closed';
   }
@@ -449,7 +453,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         resolve,
         reject,
         start: 0,
-        timer: undefined,
+        deadline: Infinity,
         timeoutMs,
         signal: options.signal,
         onAbort: undefined,
@@ -471,12 +475,15 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       p.id = msg.id;
       this.pending.set(p.id, p);
       this.metricsData.total++;
-      if (Number.isFinite(timeoutMs) && timeoutMs > 0) p.timer = setTimeout(() => this.onTimeout(p), timeoutMs);
+      p.start = performance.now();
+      if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
+        p.deadline = p.start + timeoutMs;
+        this.deadlines.add(p.deadline);
+      }
       if (p.signal) {
         p.onAbort = () => this.onAbort(p);
         p.signal.addEventListener('abort', p.onAbort, { once: true });
       }
-      p.start = performance.now();
       if (this.state === 'ready') this.sendCall(p, msg);
       else {
         (p as Pending & { msg?: Message }).msg = msg;
@@ -510,7 +517,6 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   /** Removes a call from the books and records its outcome. */
   private settle(p: Pending, outcome: 'success' | 'remote' | 'transport' | 'neutral'): void {
     this.pending.delete(p.id);
-    if (p.timer) clearTimeout(p.timer);
     if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
     const latency = performance.now() - p.start;
     if (outcome === 'success') this.metricsData.recordSuccess(latency);
@@ -520,9 +526,20 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     else if (p.probe) this.circuit?.releaseProbe();
   }
 
+  /** Times out every pending call whose deadline has passed; returns the earliest one left. */
+  private expireCalls(now: number): number {
+    let next = Infinity;
+    let due: Pending[] | undefined;
+    for (const p of this.pending.values()) {
+      if (p.deadline <= now) (due ??= []).push(p);
+      else if (p.deadline < next) next = p.deadline;
+    }
+    if (due) for (const p of due) this.onTimeout(p);
+    return next;
+  }
+
   private onTimeout(p: Pending): void {
     if (!this.pending.has(p.id)) return;
-    p.timer = undefined;
     this.metricsData.timeouts++;
     this.settle(p, 'transport');
     if (p.sent) this.transport.send(createCancel(p.id, this.app)).catch(() => {});
