@@ -64,7 +64,13 @@ function apply(method: Handler, self: unknown, args: unknown[]): unknown {
 export function runHandler(ctx: CallContext, method: Handler, self: unknown, args: unknown[]): { value: unknown; stored: boolean } {
   if (needsStorage(method)) {
     storedCalls++;
-    return { value: storage.run(ctx, apply, method, self, args), stored: true };
+    try {
+      return { value: storage.run(ctx, apply, method, self, args), stored: true };
+    } catch (err) {
+      // A plain method seen returning promises may still throw at once: it is over, count it out.
+      storedCallDone();
+      throw err;
+    }
   }
   const outer = running;
   running = ctx;

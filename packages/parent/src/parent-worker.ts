@@ -446,6 +446,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         ),
       );
     }
+    const timed = Number.isFinite(timeoutMs) && timeoutMs > 0;
     return new Promise((resolve, reject) => {
       const p: Pending = {
         id: '',
@@ -466,17 +467,15 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         namespace: options.namespace ?? DEFAULT_NAMESPACE,
         app: this.app,
         clientName: options.clientName ?? this.plan.options.clientName,
-        metadata: !(Number.isFinite(timeoutMs) && timeoutMs > 0)
+        metadata: !timed
           ? options.metadata
-          : options.metadata === undefined
-            ? { deadline: (Date.now() + timeoutMs) / 1000 }
-            : { ...options.metadata, deadline: (Date.now() + timeoutMs) / 1000 },
+          : { ...options.metadata, deadline: (Date.now() + timeoutMs) / 1000 },
       });
       p.id = msg.id;
       this.pending.set(p.id, p);
       this.metricsData.total++;
       p.start = performance.now();
-      if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
+      if (timed) {
         p.deadline = p.start + timeoutMs;
         this.deadlines.add(p.deadline);
       }
