@@ -149,10 +149,15 @@ export const hostileFrames: Scenario = {
         else if (i % 17 === 0) await rogueDealer.send([Buffer.from('x'), hostilePayload(rand, i)]); // bad delimiter
         else await rogueDealer.send([e, hostilePayload(rand, i)]);
       }
-      const deadline = Date.now() + 30_000;
+      // Each wait has its own budget, and a failure says how long the phases took.
+      const t0 = Date.now();
+      const phases: string[] = [];
+      const phase = (name: string) => phases.push(`${name} at ${Date.now() - t0} ms`);
+      let deadline = Date.now() + 30_000;
       while (service.stats.received + service.stats.dropped < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      phase('service counted');
       const s = service.stats;
-      check(s.received + s.dropped === n, `service saw ${s.received} + ${s.dropped} of ${n}`);
+      check(s.received + s.dropped === n, `service saw ${s.received} + ${s.dropped} of ${n} (${phases.join(', ')})`);
       check(served === s.received && s.received >= wellFormed, `well-formed calls lost: ${served} < ${wellFormed}`);
       // An over-size frame: libzmq drops that connection; the service keeps serving others.
       const big = new Dealer({ linger: 0 });
@@ -162,8 +167,10 @@ export const hostileFrames: Scenario = {
       after.connect(`tcp://127.0.0.1:${sport}`);
       const before = served;
       await after.send([e, encodeMessage(createCall({ function: 'still-here' }))]);
+      deadline = Date.now() + 30_000;
       while (served === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      check(served === before + 1, 'service stopped serving after an over-size frame');
+      phase('served after the over-size frame');
+      check(served === before + 1, `service stopped serving after an over-size frame (${phases.join(', ')})`);
       rogueDealer.close();
       big.close();
       after.close();
@@ -185,9 +192,11 @@ export const hostileFrames: Scenario = {
         } else if (i % 13 === 0) await rogueRouter.send([peer!, e, e, e]);
         else await rogueRouter.send([peer!, e, hostilePayload(rand, i)]);
       }
+      deadline = Date.now() + 30_000;
       while (caller.stats.received + caller.stats.dropped < m && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      phase('caller counted');
       const c = caller.stats;
-      check(c.received + c.dropped === m, `caller saw ${c.received} + ${c.dropped} of ${m}`);
+      check(c.received + c.dropped === m, `caller saw ${c.received} + ${c.dropped} of ${m} (${phases.join(', ')})`);
       check(replies >= goodReplies, `well-formed replies lost: ${replies} < ${goodReplies}`);
       rogueRouter.close();
 
