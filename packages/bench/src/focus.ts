@@ -11,9 +11,9 @@
  * refuses --cpu-prof in NODE_OPTIONS); children exit cleanly, so their profiles are written.
  */
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { pipelined, sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
-import { EXPERIMENTS, startClient, TARGETS, type Client, type TargetName } from './targets.js';
+import { EXPERIMENTS, startClient, TARGETS, type TargetName } from './targets.js';
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
@@ -25,30 +25,6 @@ function cpuUs(pid: number): [number, number] {
 }
 
 const perCall = (a: [number, number], b: [number, number], calls: number): [number, number] => [(b[0] - a[0]) / calls, (b[1] - a[1]) / calls];
-
-async function pipelined(client: Client, depth: number, total: number): Promise<number> {
-  let started = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: depth }, async () => {
-      while (started < total) {
-        started++;
-        await client.call('add', [1, 2]);
-      }
-    }),
-  );
-  return total / ((performance.now() - t0) / 1000);
-}
-
-async function sequentialP50(client: Client, n: number): Promise<number> {
-  const samples = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await client.call('add', [1, 2]);
-    samples[i] = (performance.now() - t0) * 1000;
-  }
-  return percentile(samples.sort(), 0.5);
-}
 
 interface Figures {
   callsPerS: number;
@@ -62,14 +38,14 @@ interface Figures {
 async function measure(target: TargetName, calls: number): Promise<Figures> {
   const client = await startClient(target);
   try {
-    if (seqFirst) await sequentialP50(client, 22_000);
-    await pipelined(client, depth, 5_000);
+    if (seqFirst) await sequential(client, 22_000, Infinity);
+    await pipelined([client], depth, 5_000, Infinity);
     const p0 = cpuUs(process.pid);
     const c0 = cpuUs(client.childPid);
-    const callsPerS = await pipelined(client, depth, calls);
+    const callsPerS = await pipelined([client], depth, calls, Infinity);
     const [parentUser, parentSys] = perCall(p0, cpuUs(process.pid), calls);
     const [childUser, childSys] = perCall(c0, cpuUs(client.childPid), calls);
-    const seqP50Us = await sequentialP50(client, 5_000);
+    const seqP50Us = percentile(await sequential(client, 5_000, Infinity), 0.5);
     return { callsPerS, parentUser, parentSys, childUser, childSys, seqP50Us };
   } finally {
     await client.close();

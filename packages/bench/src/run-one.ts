@@ -37,7 +37,8 @@ export interface RunResult {
   pairs4: number;
 }
 
-async function sequential(client: Client, n: number, maxMs: number): Promise<Float64Array> {
+/** `n` calls one after another (at most `maxMs`); the latencies in µs, sorted. */
+export async function sequential(client: Client, n: number, maxMs: number): Promise<Float64Array> {
   const samples = new Float64Array(n);
   const stopAt = performance.now() + maxMs;
   let i = 0;
@@ -50,7 +51,7 @@ async function sequential(client: Client, n: number, maxMs: number): Promise<Flo
 }
 
 /** Keeps `depth` calls in flight until `total` completed; returns calls per second. */
-async function pipelined(clients: Client[], depth: number, total: number, maxMs: number): Promise<number> {
+export async function pipelined(clients: Client[], depth: number, total: number, maxMs: number): Promise<number> {
   let started = 0;
   let done = 0;
   const t0 = performance.now();

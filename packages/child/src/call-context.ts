@@ -48,7 +48,7 @@ function needsStorage(method: Handler): boolean {
   return ctor === AsyncFunction || ctor === AsyncGeneratorFunction || returnsPromises.has(method);
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
@@ -58,8 +58,9 @@ function apply(method: Handler, self: unknown, args: unknown[]): unknown {
 
 /**
  * Runs `method` for the call `ctx`, with the context reachable through `callContext()`. Returns
- * what the method returned (a thenable for async handlers); `done()` must be called once that has
- * settled (or at once, for a plain value or a throw).
+ * what the method returned (a thenable for async handlers) and whether it ran inside the storage;
+ * if it did, `storedCallDone()` must be called once that value has settled. A throw is counted
+ * out here.
  */
 export function runHandler(ctx: CallContext, method: Handler, self: unknown, args: unknown[]): { value: unknown; stored: boolean } {
   if (needsStorage(method)) {

@@ -28,7 +28,7 @@ import {
 } from '@multifrost/transport-zmq';
 import { CallState } from './call-state.js';
 import { collectCallable } from './callable-surface.js';
-import { runHandler, storedCallDone } from './call-context.js';
+import { isThenable, runHandler, storedCallDone } from './call-context.js';
 import { OutputForwarder } from './output-forwarding.js';
 import { leadsProcessGroup, watchParent } from './parent-watch.js';
 import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
@@ -288,20 +288,20 @@ export abstract class ChildWorker {
   private execute(msg: CallMessage, peer: Buffer, method: (...args: unknown[]) => unknown): void {
     const call = new CallState(msg);
     let value: unknown;
-    let stored = false;
+    let stored: boolean;
     try {
       ({ value, stored } = runHandler(call, method, this, msg.args));
     } catch (err) {
-      this.finish(call, peer, msg, stored, false, err);
+      this.finish(call, peer, msg, false, false, err); // runHandler counted a stored call out
       return;
     }
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function') || typeof (value as PromiseLike<unknown>).then !== 'function') {
+    if (!isThenable(value)) {
       this.finish(call, peer, msg, stored, true, value);
       return;
     }
     // Registered only now: until the handler yields, no cancel or stop can reach it.
     this.active.set(msg.id, call);
-    Promise.resolve(value as PromiseLike<unknown>).then(
+    Promise.resolve(value).then(
       (result) => this.finish(call, peer, msg, stored, true, result),
       (err: unknown) => this.finish(call, peer, msg, stored, false, err),
     );

@@ -75,9 +75,7 @@ const ancestors: object[] = [];
  * itself when nothing needs rewriting. Throws `MultifrostError('ENCODE')` naming the path.
  */
 export function prepareValue(value: unknown, path = 'value', maxDepth = DEFAULT_LIMITS.maxDepth): unknown {
-  if (typeof value !== 'object' || value === null) {
-    if (typeof value === 'string' || typeof value === 'boolean' || value === undefined || value === null) return value;
-  }
+  if (!needsPreparing(value)) return value;
   const base = ancestors.length;
   try {
     return walk(value, 0, maxDepth, base);
