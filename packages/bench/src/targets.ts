@@ -21,15 +21,19 @@ export interface Client {
   close(): Promise<void>;
 }
 
-export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http' | 'transport-child' | 'raw-parent-mf-child' | 'mf-parent-raw-child' | 'raw-big';
+export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http' | 'transport-child' | 'raw-parent-mf-child' | 'mf-parent-raw-child' | 'raw-big' | 'raw-128' | 'raw-129' | 'multifrost-timeout';
 export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-python', 'fork-ipc', 'http'];
 /**
  * Mixed pairs for locating a cost (focus.ts only): the raw parent against the Multifrost child and
  * against a child on @multifrost/transport-zmq alone, the Multifrost parent against the raw child,
  * and the raw pair sending Multifrost-sized
- * calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold).
+ * calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold), and the raw pair
+ * with calls of exactly 128 and 129 bytes (`add(1,2)` with a 35- or 36-character id, no metadata):
+ * either side of that threshold, above which zeromq.js sends by reference and receives into
+ * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
+ * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`).
  */
-export const EXPERIMENTS: TargetName[] = ['transport-child', 'raw-parent-mf-child', 'mf-parent-raw-child', 'raw-big'];
+export const EXPERIMENTS: TargetName[] = ['transport-child', 'raw-parent-mf-child', 'mf-parent-raw-child', 'raw-big', 'raw-128', 'raw-129', 'multifrost-timeout'];
 
 export async function startClient(target: TargetName): Promise<Client> {
   switch (target) {
@@ -37,10 +41,16 @@ export async function startClient(target: TargetName): Promise<Client> {
       return startRaw();
     case 'multifrost':
       return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE });
+    case 'multifrost-timeout':
+      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE, defaultTimeoutMs: 60_000 });
     case 'transport-child':
       return startRaw('transport-child.mjs');
     case 'raw-big':
-      return startRaw('raw-zmq-child.mjs', true);
+      return startRaw('raw-zmq-child.mjs', 'uuid+deadline');
+    case 'raw-128':
+      return startRaw('raw-zmq-child.mjs', 35);
+    case 'raw-129':
+      return startRaw('raw-zmq-child.mjs', 36);
     case 'raw-parent-mf-child':
       return startRaw('multifrost-child.mjs');
     case 'mf-parent-raw-child':
@@ -54,8 +64,9 @@ export async function startClient(target: TargetName): Promise<Client> {
   }
 }
 
-async function startMultifrost(script: string, options: { executable?: string }): Promise<Client> {
-  const w = await ParentWorker.spawn(script, { ...options, output: 'ignore', defaultTimeoutMs: 120_000 });
+/** The parent with its default options (as a user gets it), but for the executable and silenced output. */
+async function startMultifrost(script: string, options: { executable?: string; defaultTimeoutMs?: number }): Promise<Client> {
+  const w = await ParentWorker.spawn(script, { ...options, output: 'ignore' });
   return {
     call: (fn, args) => w.callFunction(fn, args),
     childPid: w.pid!,
@@ -67,7 +78,9 @@ function waitExit(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
-async function startRaw(script = 'raw-zmq-child.mjs', big = false): Promise<Client> {
+/** ids: short counters, UUIDs plus a deadline (Multifrost's calls), or counters padded to a length. */
+async function startRaw(script = 'raw-zmq-child.mjs', ids: 'short' | 'uuid+deadline' | number = 'short'): Promise<Client> {
+  const big = ids === 'uuid+deadline';
   const packr = new Packr({ useRecords: false, variableMapSize: true });
   const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
   const dealer = new Dealer({ linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
@@ -98,7 +111,7 @@ async function startRaw(script = 'raw-zmq-child.mjs', big = false): Promise<Clie
   })();
   return {
     call(fn, args) {
-      const id = big ? crypto.randomUUID() : String(next++);
+      const id = big ? crypto.randomUUID() : typeof ids === 'number' ? String(next++).padStart(ids, '0') : String(next++);
       return new Promise((resolve) => {
         pending.set(id, resolve);
         queue.push([empty, packr.pack({ app: 'comlink_ipc_v3', id, type: 'call', timestamp: Date.now() / 1000, function: fn, args, namespace: 'default', ...(big ? { metadata: { deadline: Date.now() / 1000 + 60 } } : {}) })]);

@@ -99,6 +99,7 @@ describe('spawn mode: calls', () => {
     expect(await w.listFunctions()).toEqual([
       'add',
       'busy',
+      'deadline',
       'echo',
       'exit',
       'fail',
@@ -137,6 +138,24 @@ describe('spawn mode: calls', () => {
     const [ra, rb] = await Promise.allSettled([a.call.sleep(300), b.call.sleep(300)]);
     expect(ra.status).toBe('rejected');
     expect(rb).toEqual({ status: 'fulfilled', value: 300 });
+  });
+
+  it('a timeout the caller chose travels as the call deadline; the built-in default stays in the parent', async () => {
+    const before = Date.now();
+    const deadline = await w.with({ timeoutMs: 5_000 }).call.deadline();
+    expect(deadline).toBeGreaterThanOrEqual(before + 5_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(await w.call.deadline()).toBeNull();
+    expect(await w.callFunction('deadline', [], { timeoutMs: Infinity })).toBeNull();
+    const configured = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), { ...quiet, defaultTimeoutMs: 20_000 });
+    try {
+      const t0 = Date.now();
+      const d = await configured.call.deadline();
+      expect(d).toBeGreaterThanOrEqual(t0 + 20_000);
+      expect(d).toBeLessThanOrEqual(Date.now() + 20_000);
+    } finally {
+      await configured.close();
+    }
   });
 
   it('reports metrics as one snapshot', async () => {

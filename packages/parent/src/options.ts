@@ -10,7 +10,10 @@ import type { OutputOption } from './output-sink.js';
 import type { ExitInfo } from './worker-process.js';
 
 export interface CallOptions {
-  /** Reject with `TIMEOUT` after this long. Overrides `defaultTimeoutMs`; `Infinity` waits forever. */
+  /**
+   * Reject with `TIMEOUT` after this long. Overrides `defaultTimeoutMs`; `Infinity` waits forever.
+   * A timeout set here (or by `defaultTimeoutMs`) also travels to the worker as `metadata.deadline`.
+   */
   timeoutMs?: number;
   /** Aborting rejects the call at once with `ABORTED` and sends `cancel` to the worker. */
   signal?: AbortSignal;
@@ -25,7 +28,12 @@ export interface CallOptions {
 export interface ParentWorkerOptions {
   /** Name used in errors and as the output prefix. Default: the script's file name or the service id. */
   name?: string;
-  /** Timeout of calls that don't set their own. Default 60000 ms; `Infinity` disables. */
+  /**
+   * Timeout of calls that don't set their own. Default 60000 ms; `Infinity` disables. When set, calls
+   * carry their deadline to the worker (`metadata.deadline`, read by `callContext().deadline` and
+   * its `signal`); the built-in 60 s default is only enforced here (the parent rejects the call and
+   * sends `cancel`), which keeps small calls small.
+   */
   defaultTimeoutMs?: number;
   /** Application heartbeat interval. Default 5000 ms; 0 disables periodic heartbeats. */
   heartbeatIntervalMs?: number;

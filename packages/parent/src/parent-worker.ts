@@ -100,6 +100,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   private readonly metricsData = new Metrics();
   private readonly sink: OutputSink;
   private readonly defaultTimeoutMs: number;
+  /** Whether calls on the default timeout carry it as `metadata.deadline` (the user chose it). */
+  private readonly defaultDeadlineTravels: boolean;
   private proc: WorkerProcess | undefined;
   private lastExit: ExitInfo | undefined;
   private port: number | undefined;
@@ -115,6 +117,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     this.name = options.name ?? name;
     this.app = appIdFor(options.protocol ?? 'v3');
     this.defaultTimeoutMs = positiveMs(options.defaultTimeoutMs, 'defaultTimeoutMs', 60_000);
+    this.defaultDeadlineTravels = options.defaultTimeoutMs !== undefined;
     this.sink = new OutputSink(() => this.name, plan.options.output ?? 'inherit', (line, stream) => {
       if (this.listenerCount(stream) > 0) this.emit(stream, line);
     });
@@ -447,6 +450,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       );
     }
     const timed = Number.isFinite(timeoutMs) && timeoutMs > 0;
+    // A timeout the user chose travels with the call; the built-in default stays here (28 bytes less).
+    const carryDeadline = timed && (options.timeoutMs !== undefined || this.defaultDeadlineTravels);
     return new Promise((resolve, reject) => {
       const p: Pending = {
         id: '',
@@ -467,7 +472,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         namespace: options.namespace ?? DEFAULT_NAMESPACE,
         app: this.app,
         clientName: options.clientName ?? this.plan.options.clientName,
-        metadata: !timed
+        metadata: !carryDeadline
           ? options.metadata
           : { ...options.metadata, deadline: (Date.now() + timeoutMs) / 1000 },
       });

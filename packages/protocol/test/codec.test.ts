@@ -136,9 +136,23 @@ describe('constructors', () => {
   it('createCall fills defaults and fresh UUIDs', () => {
     const a = createCall({ function: 'f' });
     expect(a).toMatchObject({ app: 'comlink_ipc_v3', type: 'call', args: [], namespace: 'default' });
-    expect(a.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.id).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
     expect(createCall({ function: 'f' }).id).not.toBe(a.id);
     expect(newId()).not.toBe(newId());
+  });
+
+  it('ids are UUID v4 hex digits, unique across refills of the random pool', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      const id = newId();
+      expect(id).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(2_000);
+  });
+
+  it('a small call stays within 128 bytes, where zeromq.js copies frames instead of lending them', () => {
+    expect(encodeMessage(createCall({ function: 'add', args: [1, 2] })).length).toBeLessThanOrEqual(128);
   });
 
   it('a heartbeat reply echoes hb_timestamp and args and marks hb_response', () => {
