@@ -3,7 +3,10 @@
  * only, with the CPU time each side spends per call (from /proc, so the child's share is seen
  * too). Not part of the report; used to compare a change before and after.
  *
- *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N] [--depth N] [--seq-first] [--each]
+ *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N] [--depth N] [--pairs N] [--seq-first] [--each]
+ *
+ * `--pairs N` drives N parent→child pairs at once from this process (the report's "4 pairs"
+ * scenario); the child CPU is then the sum over the N children.
  *
  * Targets: those of the report plus the EXPERIMENTS of targets.ts (mixed pairs that tell the
  * parent's share from the child's). To profile, run this file with `node --cpu-prof --import tsx`
@@ -13,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { pipelined, sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
-import { EXPERIMENTS, startClient, TARGETS, type TargetName } from './targets.js';
+import { EXPERIMENTS, startClient, TARGETS, type Client, type TargetName } from './targets.js';
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
@@ -35,20 +38,26 @@ interface Figures {
   seqP50Us: number;
 }
 
+/** CPU time summed over the children. */
+const childrenCpuUs = (clients: Client[]): [number, number] =>
+  clients.map((c) => cpuUs(c.childPid)).reduce<[number, number]>((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
+
 async function measure(target: TargetName, calls: number): Promise<Figures> {
-  const client = await startClient(target);
+  const clients: Client[] = [];
   try {
+    for (let i = 0; i < pairs; i++) clients.push(await startClient(target));
+    const client = clients[0]!;
     if (seqFirst) await sequential(client, 22_000, Infinity);
-    await pipelined([client], depth, 5_000, Infinity);
+    await pipelined(clients, depth, 5_000, Infinity);
     const p0 = cpuUs(process.pid);
-    const c0 = cpuUs(client.childPid);
-    const callsPerS = await pipelined([client], depth, calls, Infinity);
+    const c0 = childrenCpuUs(clients);
+    const callsPerS = await pipelined(clients, depth, calls, Infinity);
     const [parentUser, parentSys] = perCall(p0, cpuUs(process.pid), calls);
-    const [childUser, childSys] = perCall(c0, cpuUs(client.childPid), calls);
+    const [childUser, childSys] = perCall(c0, childrenCpuUs(clients), calls);
     const seqP50Us = percentile(await sequential(client, 5_000, Infinity), 0.5);
     return { callsPerS, parentUser, parentSys, childUser, childSys, seqP50Us };
   } finally {
-    await client.close();
+    await Promise.all(clients.map((c) => c.close()));
   }
 }
 
@@ -62,6 +71,7 @@ const rounds = flag('--rounds', 3);
 const seqFirst = args.includes('--seq-first');
 const calls = flag('--calls', 100_000);
 const depth = flag('--depth', 64);
+const pairs = flag('--pairs', 1);
 const targets = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
 const chosen = targets.length > 0 ? targets : (['raw-zmq', 'multifrost'] as TargetName[]);
 for (const t of chosen) if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t)) throw new Error(`unknown target ${t}; one of ${TARGETS.join(', ')}`);
