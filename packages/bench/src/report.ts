@@ -95,16 +95,25 @@ pairs, \`--cpu-prof\` and \`perf\`; see \`packages/bench/src/focus.ts\`):
 
 - Most of a call's CPU, raw or not, is libzmq's: every send and receive checks the socket's mailbox
   (a \`getpid\` and a \`poll\` syscall) and each message crosses libzmq's I/O thread. On a machine
-  where syscalls are dear that is ~35 µs per call per side for the raw pair.
-- Multifrost's own JavaScript per call is a few µs per side: the message (UUID, timestamp,
-  deadline), the value walk and validation, a timer, metrics. A handler that returns a plain value
-  is answered with no promise and outside the AsyncLocalStorage (its promise hooks slow every promise
-  in the process on Node 20); the raw parent driving the Multifrost child runs at the raw rate.
-- Message size: PROTOCOL.md §2 asks for UUID v4 ids, so a call message is at least 129 bytes.
-  zeromq.js copies frames of up to 128 bytes but sends larger ones zero-copy (each released later
-  through the main thread) and receives them as external buffers with finalizers. Measured with
-  \`focus raw-big\` (the raw pair with Multifrost-sized calls) and with 22-character ids and no
-  deadline: the effect is within this machine's run-to-run noise (±10%), so ids stay UUIDs.
+  where syscalls are dear that is ~30 µs per call per side for the raw pair.
+- Sends without the writability check: zeromq.js asks the socket whether it is writable (a
+  getsockopt that processes its command mailbox) before every send, unless the socket's send timeout
+  is 0. Multifrost's writer tries every send with timeout 0 and falls back to a waiting send only
+  when libzmq refuses (EAGAIN: no peer, high-water mark). Measured with \`focus raw-zmq multifrost\`
+  (3 rounds, 256 in flight): system CPU per call 12.3 → 8.3 µs in the parent and 12.8 → 8.6 µs in
+  the child (the child's replies take the same path), which is why
+  Multifrost passes the raw pair (a plain zeromq.js send loop) in the pipelined rows.
+- Message size: zeromq.js copies a frame of up to 128 bytes but sends a larger one by reference
+  (released later through the main thread) and receives it into an external buffer with a
+  finalizer. \`focus raw-128 raw-129\` (the raw pair, calls of 128 and 129 bytes, 5 rounds): one
+  byte more costs ~5% throughput, +2.7 µs parent and +4.7 µs child CPU per call. So small calls stay
+  under the line: ids are the 32 hex digits of a UUID v4, and \`metadata.deadline\` travels only
+  when the caller chose a timeout; \`add(1, 2)\` is 125 bytes (157 with UUID text and a deadline;
+  \`focus multifrost-timeout\` measures that case).
+- Multifrost's own JavaScript per call is a few µs per side: the message (id, timestamp), the value
+  walk and validation, the pending entry, metrics. A handler that returns a plain value is answered
+  with no promise and outside the AsyncLocalStorage (its promise hooks slow every promise in the
+  process on Node 20).
 - fork IPC is faster than any ZeroMQ pair here: one pipe write per message, no I/O thread.
 `;
 }

@@ -10,6 +10,8 @@ import type { TransportStats } from './types.js';
 
 /** Queue wait below which an entry still gets the full socket send timeout. */
 const SLACK_MS = 50;
+/** Sends in a row without a wait before the pump yields to the event loop once. */
+const MAX_SENDS_PER_TURN = 512;
 /** Consumed slots kept at the front of the array before it is compacted. */
 const COMPACT_AFTER = 4096;
 
@@ -42,6 +44,11 @@ export class WriterQueue {
   private closed = false;
   /** The socket's sendTimeout as last set; only touched when it must change (a native call). */
   private currentTimeout: number;
+  /**
+   * Sends completed in this pump since it last waited for more than a microtask. zeromq.js limits
+   * runs of sends that resolve at once only when it checks writability, which these sends skip.
+   */
+  private syncSends = 0;
 
   constructor(
     private readonly socket: SendSocket,
@@ -134,28 +141,54 @@ export class WriterQueue {
           entry.reject(this.timeoutError(), entry.tag);
           continue;
         }
-        // Only an entry that already waited a while needs a shorter socket timeout, so the common
-        // case (sent at once) never pays for a setsockopt.
-        const wanted = remaining < this.timeoutMs - SLACK_MS ? Math.max(1, Math.ceil(remaining)) : this.timeoutMs;
-        if (wanted !== this.currentTimeout) {
-          this.socket.sendTimeout = wanted;
-          this.currentTimeout = wanted;
-        }
         try {
+          if (this.currentTimeout !== 0) this.setSendTimeout(0);
           await this.socket.send(entry.frames);
         } catch (err) {
-          this.stats.sendErrors++;
-          entry.reject(this.mapError(err), entry.tag);
-          continue;
+          if (!(await this.sendWaiting(entry, err, remaining))) continue;
         }
         this.stats.sent++;
         entry.resolve();
+        if (++this.syncSends >= MAX_SENDS_PER_TURN) {
+          // Sends that never wait resolve at once: let the event loop (receives, timers) in now and then.
+          this.syncSends = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
       this.queue.length = 0;
       this.head = 0;
+      this.syncSends = 0;
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * Every message is first sent with a socket timeout of 0: zeromq.js then hands it to libzmq
+   * without first asking the socket whether it is writable (a getsockopt that processes the socket's
+   * command mailbox: syscalls on every send), and libzmq says EAGAIN when it cannot take it now (no
+   * peer yet, high-water mark reached). Only then is it sent again with a real timeout, which waits
+   * for the socket to become writable. Returns whether the message left; a failure is reported to
+   * the entry. The timeout is a native setsockopt, so it is only changed when the kind of send changes.
+   */
+  private async sendWaiting(entry: Entry, first: unknown, remaining: number): Promise<boolean> {
+    try {
+      if ((first as { code?: unknown } | null)?.code !== 'EAGAIN' || this.closed) throw first;
+      this.syncSends = 0;
+      // A full budget unless the entry already waited a while behind a stuck send.
+      this.setSendTimeout(remaining < this.timeoutMs - SLACK_MS ? Math.max(1, Math.ceil(remaining)) : this.timeoutMs);
+      await this.socket.send(entry.frames);
+      return true;
+    } catch (err) {
+      this.stats.sendErrors++;
+      entry.reject(this.mapError(err), entry.tag);
+      return false;
+    }
+  }
+
+  private setSendTimeout(ms: number): void {
+    this.socket.sendTimeout = ms;
+    this.currentTimeout = ms;
   }
 
   private closedError(): MultifrostError {

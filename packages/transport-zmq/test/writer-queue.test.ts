@@ -90,3 +90,74 @@ describe('WriterQueue', () => {
     expect(failed).toEqual(['tag-x', 'tag-y']);
   });
 });
+
+/** Answers each send at once: refused with an error for the messages `refuse` names, else sent. */
+class ScriptedSocket implements SendSocket {
+  /** Each attempt as `message@sendTimeout`. */
+  readonly attempts: string[] = [];
+  timeoutSets = 0;
+  private timeout = 1000;
+  constructor(private readonly refuse: (message: string, timeout: number) => string | undefined = () => undefined) {}
+  get sendTimeout(): number {
+    return this.timeout;
+  }
+  set sendTimeout(ms: number) {
+    this.timeout = ms;
+    this.timeoutSets++;
+  }
+  send(frames: Buffer[]): Promise<void> {
+    const message = frames[0]!.toString();
+    this.attempts.push(`${message}@${this.timeout}`);
+    const code = this.refuse(message, this.timeout);
+    return code ? Promise.reject(Object.assign(new Error(`refused: ${code}`), { code })) : Promise.resolve();
+  }
+}
+
+describe('WriterQueue: try now, wait only when refused', () => {
+  it('sends with a socket timeout of 0, set once while sends keep succeeding', async () => {
+    const socket = new ScriptedSocket();
+    const stats = createStats();
+    const writer = new WriterQueue(socket, 1000, stats, () => 'test');
+    for (const s of ['a', 'b', 'c']) writer.post(frames(s), () => {});
+    await flush();
+    expect(socket.attempts).toEqual(['a@0', 'b@0', 'c@0']);
+    expect(socket.timeoutSets).toBe(1);
+    expect(stats).toMatchObject({ sent: 3, sendErrors: 0, queued: 0 });
+  });
+
+  it('a send refused with EAGAIN is repeated with the full timeout; the next message tries at once again', async () => {
+    const socket = new ScriptedSocket((m, timeout) => (m === 'b' && timeout === 0 ? 'EAGAIN' : undefined));
+    const stats = createStats();
+    const writer = new WriterQueue(socket, 1000, stats, () => 'test');
+    const errors: unknown[] = [];
+    for (const s of ['a', 'b', 'c']) writer.post(frames(s), (err) => errors.push(err));
+    await flush();
+    expect(socket.attempts).toEqual(['a@0', 'b@0', 'b@1000', 'c@0']);
+    expect(errors).toEqual([]);
+    expect(stats).toMatchObject({ sent: 3, sendErrors: 0 });
+  });
+
+  it('EAGAIN after the wait is a SEND_TIMEOUT; any other error is reported as is, without a second try', async () => {
+    const socket = new ScriptedSocket((m) => (m === 'slow' ? 'EAGAIN' : m === 'bad' ? 'EPROTO' : undefined));
+    const stats = createStats();
+    const writer = new WriterQueue(socket, 1000, stats, () => 'tcp://127.0.0.1:1');
+    const errors: { code?: string; message: string }[] = [];
+    for (const s of ['slow', 'bad', 'ok']) writer.post(frames(s), (err) => errors.push(err as { code?: string; message: string }));
+    await flush();
+    expect(socket.attempts).toEqual(['slow@0', 'slow@1000', 'bad@0', 'ok@0']);
+    expect(errors.map((e) => e.code)).toEqual(['SEND_TIMEOUT', 'TRANSPORT']);
+    expect(errors[1]!.message).toMatch(/tcp:\/\/127\.0\.0\.1:1 failed: refused: EPROTO/);
+    expect(stats).toMatchObject({ sent: 1, sendErrors: 2 });
+  });
+
+  it('a long run of sends that never wait lets the event loop in along the way', async () => {
+    const socket = new ScriptedSocket();
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    for (let i = 0; i < 2_000; i++) writer.post(frames(String(i)), () => {});
+    const seenByTimer = await new Promise<number>((resolve) => setImmediate(() => resolve(socket.attempts.length)));
+    expect(seenByTimer).toBeGreaterThan(0);
+    expect(seenByTimer).toBeLessThan(2_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(socket.attempts).toHaveLength(2_000);
+  });
+});
