@@ -114,6 +114,15 @@ pairs, \`--cpu-prof\` and \`perf\`; see \`packages/bench/src/focus.ts\`):
   walk and validation, the pending entry, metrics. A handler that returns a plain value is answered
   with no promise and outside the AsyncLocalStorage (its promise hooks slow every promise in the
   process on Node 20).
-- fork IPC is faster than any ZeroMQ pair here: one pipe write per message, no I/O thread.
+- Four pairs at once: the children (raw or Multifrost) spend more CPU per call when the
+  Multifrost parent drives four of them than when the raw parent does (\`focus raw-zmq multifrost
+  mf-parent-raw-child raw-parent-mf-child --pairs 4\`: the raw child at 31.7 + 21.1 µs user + sys
+  per call behind the Multifrost parent, 24.1 + 18.1 behind the raw one), so the parent's send
+  pattern spreads calls over more wake-ups of each child. Per-round ratios range 0.76–1.03×; not
+  explained yet.
+- fork IPC is faster than any ZeroMQ pair here: one pipe write per message and no I/O thread,
+  where every ZeroMQ message crosses libzmq's I/O thread on both sides (two more thread hand-offs
+  and their wake-ups per message). Beating it would take another transport, not a faster
+  implementation of this one.
 `;
 }
