@@ -36,3 +36,9 @@ export function checkPort(what: string, port: number, allowZero: boolean): void 
     throw new MultifrostError('INVALID_ARGUMENT', `${what}: port must be an integer in ${min}-65535, got ${String(port)}`);
   }
 }
+
+/** `tcp://[::1]:41234` → `::1`, `tcp://127.0.0.1:41234` → `127.0.0.1`. */
+export function hostOf(endpoint: string): string {
+  const rest = endpoint.slice(endpoint.indexOf('://') + 3, endpoint.lastIndexOf(':'));
+  return rest.startsWith('[') ? rest.slice(1, -1) : rest;
+}
