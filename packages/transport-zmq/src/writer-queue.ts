@@ -172,18 +172,21 @@ export class WriterQueue {
    * the entry. The timeout is a native setsockopt, so it is only changed when the kind of send changes.
    */
   private async sendWaiting(entry: Entry, first: unknown, remaining: number): Promise<boolean> {
-    try {
-      if ((first as { code?: unknown } | null)?.code !== 'EAGAIN' || this.closed) throw first;
+    let failure = first;
+    if ((first as { code?: unknown } | null)?.code === 'EAGAIN' && !this.closed) {
       this.syncSends = 0;
       // A full budget unless the entry already waited a while behind a stuck send.
       this.setSendTimeout(remaining < this.timeoutMs - SLACK_MS ? Math.max(1, Math.ceil(remaining)) : this.timeoutMs);
-      await this.socket.send(entry.frames);
-      return true;
-    } catch (err) {
-      this.stats.sendErrors++;
-      entry.reject(this.mapError(err), entry.tag);
-      return false;
+      try {
+        await this.socket.send(entry.frames);
+        return true;
+      } catch (err) {
+        failure = err;
+      }
     }
+    this.stats.sendErrors++;
+    entry.reject(this.mapError(failure), entry.tag);
+    return false;
   }
 
   private setSendTimeout(ms: number): void {
