@@ -6,17 +6,22 @@
  */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { LineSplitter } from './line-splitter.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 export type OutputHandler = (line: string, stream: OutputStream) => void;
 /** `'inherit'` (default): print `[name] line` to our own stdout/stderr. */
 export type OutputOption = 'inherit' | 'ignore' | OutputHandler;
 
-const RECENT_STDERR_LINES = 20;
+const KEPT_STDERR_LINES = 20;
+/** Lines kept for error messages are cut to this many characters (a minified stack is one line). */
+const KEPT_LINE_CHARS = 500;
 
 export class OutputSink {
   /** The last stderr lines, for "exited before it was ready" errors. */
   readonly recentStderr: string[] = [];
+  /** The first stderr lines: a crash at import prints its reason first and a long stack after. */
+  readonly firstStderr: string[] = [];
 
   constructor(
     private readonly name: () => string,
@@ -26,8 +31,10 @@ export class OutputSink {
 
   line(line: string, stream: OutputStream): void {
     if (stream === 'stderr') {
-      this.recentStderr.push(line);
-      if (this.recentStderr.length > RECENT_STDERR_LINES) this.recentStderr.shift();
+      const kept = line.length > KEPT_LINE_CHARS ? `${line.slice(0, KEPT_LINE_CHARS)}…` : line;
+      if (this.firstStderr.length < KEPT_STDERR_LINES) this.firstStderr.push(kept);
+      this.recentStderr.push(kept);
+      if (this.recentStderr.length > KEPT_STDERR_LINES) this.recentStderr.shift();
     }
     this.emit(line, stream);
     if (this.option === 'ignore') return;
@@ -42,28 +49,27 @@ export class OutputSink {
     (stream === 'stdout' ? process.stdout : process.stderr).write(`[${this.name()}] ${line}\n`);
   }
 
-  /** A chunk of text that may hold several lines (a forwarded message). */
-  text(text: string, stream: OutputStream): void {
-    for (const line of text.split('\n')) this.line(line.endsWith('\r') ? line.slice(0, -1) : line, stream);
+  /** Forgets kept stderr lines (a restarted process starts a new record). */
+  resetStderr(): void {
+    this.firstStderr.length = 0;
+    this.recentStderr.length = 0;
   }
 
-  /** Reads a pipe line by line until it ends. */
+  /** A forwarded message: whole lines (no trailing newline needed), `\r` segments split like a pipe. */
+  text(text: string, stream: OutputStream): void {
+    const splitter = new LineSplitter((line) => this.line(line, stream));
+    splitter.write(text);
+    splitter.end();
+  }
+
+  /** Reads a pipe line by line until it ends (see LineSplitter for what ends a line). */
   attach(readable: Readable, stream: OutputStream): void {
     const decoder = new StringDecoder('utf8');
-    let rest = '';
-    readable.on('data', (chunk: Buffer) => {
-      rest += decoder.write(chunk);
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        const line = rest.slice(0, nl);
-        rest = rest.slice(nl + 1);
-        this.line(line.endsWith('\r') ? line.slice(0, -1) : line, stream);
-      }
-    });
+    const splitter = new LineSplitter((line) => this.line(line, stream));
+    readable.on('data', (chunk: Buffer) => splitter.write(decoder.write(chunk)));
     readable.on('end', () => {
-      rest += decoder.end();
-      if (rest.length > 0) this.line(rest, stream);
-      rest = '';
+      splitter.write(decoder.end());
+      splitter.end();
     });
     readable.on('error', () => {});
   }
