@@ -1,74 +1,20 @@
 /**
- * The `multifrost` command: look at the registry and call services from a shell.
- *   multifrost list                         services registered and alive
- *   multifrost call <service> <fn> [args…]  call a connect-mode service; args are JSON (else strings)
- *   multifrost functions <service>          what a service exposes
+ * Entry point of the `multifrost` bin (bundled to dist/cli.js): wires the command to the real
+ * stdout/stderr and sets the exit code. The command itself lives in ./cli/.
  */
-import { FileServiceRegistry } from '@multifrost/registry';
-import { ParentWorker } from '@multifrost/parent';
-import { isMultifrostError } from '@multifrost/protocol';
+import { main } from './cli/main.js';
 
-const USAGE = `usage:
-  multifrost list
-  multifrost functions <service-id>
-  multifrost call <service-id> <function> [arg ...]   (each arg is parsed as JSON, else taken as a string)
-environment: MULTIFROST_HOME (registry directory, default ~/.multifrost)`;
+// `multifrost list | head -1` closes our stdout early; that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 
-function parseArg(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
+const io = {
+  out: (text: string) => void process.stdout.write(`${text}\n`),
+  err: (text: string) => void process.stderr.write(`${text}\n`),
+  interactive: process.stdout.isTTY === true,
+};
 
-function show(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_k, v: unknown) => {
-      if (typeof v === 'bigint') return `${v}n`;
-      if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer') return `<${((v as { data: number[] }).data ?? []).length} bytes>`;
-      return v;
-    },
-    2,
-  );
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const [command, serviceId, fn, ...rest] = argv;
-  const registry = new FileServiceRegistry();
-  switch (command) {
-    case 'list': {
-      const entries = await registry.list();
-      if (entries.length === 0) console.log(`no live services in ${registry.file}`);
-      for (const e of entries) console.log(`${e.serviceId}\tport ${e.port}\tpid ${e.pid}\tstarted ${e.started ?? '?'}`);
-      return 0;
-    }
-    case 'functions':
-    case 'call': {
-      if (!serviceId || (command === 'call' && !fn)) break;
-      const worker = await ParentWorker.connect(serviceId, { registry, output: 'inherit' });
-      try {
-        const result = command === 'functions' ? await worker.listFunctions() : await worker.callFunction(fn!, rest.map(parseArg));
-        console.log(show(result));
-      } finally {
-        await worker.close();
-      }
-      return 0;
-    }
-    default:
-      break;
-  }
-  console.error(USAGE);
-  return 2;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(isMultifrostError(err) ? `multifrost: ${err.code}: ${err.message}` : err);
-    process.exitCode = 1;
-  },
-);
+void main(process.argv.slice(2), io).then((code) => {
+  process.exitCode = code;
+});

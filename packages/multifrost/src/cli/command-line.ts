@@ -1,0 +1,115 @@
+/**
+ * Turns argv into one validated command, with `util.parseArgs` doing the option syntax. Anything
+ * wrong with what the user typed becomes a `UsageError` (exit 2), never a half-run command.
+ */
+import { parseArgs } from 'node:util';
+import { isCommandName, type CommandName } from './usage.js';
+
+/** What the user typed cannot be run; the message says what to change. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: CommandName,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CommonFlags {
+  json: boolean;
+  registryDir: string | undefined;
+}
+
+export type CommandLine =
+  | { kind: 'help'; topic: CommandName | undefined }
+  | { kind: 'version' }
+  | { kind: 'usage-overview' }
+  | ({ kind: 'list' } & CommonFlags)
+  | ({ kind: 'functions'; serviceId: string; timeoutMs: number | undefined } & CommonFlags)
+  | ({ kind: 'call'; serviceId: string; fn: string; args: string[]; stringArgs: boolean; timeoutMs: number | undefined } & CommonFlags);
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  timeout: { type: 'string' },
+  'registry-dir': { type: 'string' },
+  'string-args': { type: 'boolean', short: 's' },
+} as const;
+
+// A JSON number such as -1 or -2.5e3: parseArgs would read it as a short option, but as a call
+// argument it is plainly a value, so it is hidden from parseArgs and restored afterwards.
+const NEGATIVE_NUMBER = /^-(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+// argv entries are C strings and cannot contain NUL, so this marker never collides with real input.
+const MARK = '\u0000';
+
+function hideNegativeNumbers(argv: string[]): { args: string[]; restore: (s: string) => string } {
+  const hidden: string[] = [];
+  let afterDashDash = false;
+  const args = argv.map((a) => {
+    if (a === '--') afterDashDash = true;
+    if (afterDashDash || !NEGATIVE_NUMBER.test(a)) return a;
+    hidden.push(a);
+    return `${MARK}${hidden.length - 1}`;
+  });
+  const restore = (s: string): string => (s.startsWith(MARK) ? (hidden[Number(s.slice(1))] ?? s) : s);
+  return { args, restore };
+}
+
+function parseTimeout(text: string | undefined, command: CommandName): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) <= 0) {
+    throw new UsageError(`--timeout needs a positive whole number of milliseconds, got '${text}'`, command);
+  }
+  return Number(text);
+}
+
+export function parseCommandLine(argv: string[]): CommandLine {
+  const { args, restore } = hideNegativeNumbers(argv);
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replaceAll(MARK, ''));
+  }
+  const values = parsed.values;
+  const positionals = parsed.positionals.map(restore);
+  const [name, ...rest] = positionals;
+  const command = isCommandName(name) ? name : undefined;
+
+  if (values.help) return { kind: 'help', topic: command ?? (name === 'help' && isCommandName(rest[0]) ? rest[0] : undefined) };
+  if (values.version) return { kind: 'version' };
+  if (name === undefined) return { kind: 'usage-overview' };
+  if (name === 'help') {
+    if (rest.length > 1 || (rest[0] !== undefined && !isCommandName(rest[0]))) {
+      throw new UsageError(`no help for '${rest.join(' ')}': the commands are list, functions and call`);
+    }
+    return { kind: 'help', topic: rest[0] as CommandName | undefined };
+  }
+  if (!command) throw new UsageError(`unknown command '${name}': the commands are list, functions, call and help`);
+
+  const registryDir = values['registry-dir'] === undefined ? undefined : restore(values['registry-dir']);
+  if (registryDir === '') throw new UsageError('--registry-dir needs a directory', command);
+  const common: CommonFlags = { json: values.json ?? false, registryDir };
+  const timeoutText = values.timeout === undefined ? undefined : restore(values.timeout);
+  if (command !== 'call' && values['string-args']) throw new UsageError('--string-args applies to call only', command);
+
+  switch (command) {
+    case 'list':
+      if (timeoutText !== undefined) throw new UsageError('--timeout applies to call and functions, not list', command);
+      if (rest.length > 0) throw new UsageError(`list takes no arguments, got '${rest.join(' ')}'`, command);
+      return { kind: 'list', ...common };
+    case 'functions': {
+      const timeoutMs = parseTimeout(timeoutText, command);
+      if (rest.length !== 1) throw new UsageError(`functions needs exactly one <service-id>, got ${rest.length} arguments`, command);
+      return { kind: 'functions', serviceId: rest[0]!, timeoutMs, ...common };
+    }
+    case 'call': {
+      const timeoutMs = parseTimeout(timeoutText, command);
+      const [serviceId, fn, ...callArgs] = rest;
+      if (serviceId === undefined || fn === undefined) throw new UsageError('call needs a <service-id> and a <function>', command);
+      return { kind: 'call', serviceId, fn, args: callArgs, stringArgs: values['string-args'] ?? false, timeoutMs, ...common };
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The help texts of the `multifrost` command: one overview and one page per subcommand, printed
+ * to stdout by `--help` (exit 0) and pointed at from every usage error.
+ */
+
+export type CommandName = 'list' | 'functions' | 'call';
+
+const OVERVIEW = `multifrost: look at the service registry and call connect-mode services from a shell
+
+usage:
+  multifrost list [--json]
+  multifrost functions <service-id> [--json] [--timeout <ms>]
+  multifrost call <service-id> <function> [arg ...] [--json] [--timeout <ms>] [--string-args]
+  multifrost help [command]
+
+global options:
+  --json               machine-readable output: exactly one JSON document on stdout
+  --registry-dir <dir> registry directory (default: $MULTIFROST_HOME, else ~/.multifrost)
+  -h, --help           show help (also: multifrost <command> --help)
+  -v, --version        print the version
+
+Results go to stdout; the service's forwarded output and all diagnostics go to stderr.
+Exit codes: 0 success, 1 the call or connection failed, 2 usage error.`;
+
+const PAGES: Record<CommandName, string> = {
+  list: `usage: multifrost list [--json] [--registry-dir <dir>]
+
+Lists the services registered and alive in the registry. Without --json: an aligned table
+(SERVICE, PORT, PID, STARTED); with none registered, nothing on stdout and a note on stderr.
+With --json: a JSON array of {"serviceId", "port", "pid", "started"} objects ([] when empty).`,
+  functions: `usage: multifrost functions <service-id> [--json] [--timeout <ms>] [--registry-dir <dir>]
+
+Lists the functions a service exposes: one name per line, or a JSON array with --json.
+  --timeout <ms>   give up connecting, and then listing, after this long (default 5000 / 60000)`,
+  call: `usage: multifrost call <service-id> <function> [arg ...] [--json] [--timeout <ms>] [--string-args]
+
+Calls <function> on a connect-mode service and prints its result.
+Each arg is JSON: 42, true, null, '"Ada"' (quote strings for the shell), '[1,2]', '{"a":1}'.
+Bytes and big integers are written as {"$bytes":"<base64>"} and {"$bigint":"<digits>"}.
+  --string-args, -s  send every arg as a string, unparsed (multifrost call greeter greet -s Ada)
+  --timeout <ms>     give up connecting, and then the call, after this long (default 5000 / 60000)
+  --json             print the result as one JSON document, bytes and big integers tagged as above
+Without --json the result is printed JSON-like, bytes as <Buffer 01 02 03> and big integers as 123n.
+Put -- before args that start with a dash and are not numbers.`,
+};
+
+export function usage(command?: CommandName): string {
+  return command ? PAGES[command] : OVERVIEW;
+}
+
+export function isCommandName(name: string | undefined): name is CommandName {
+  return name === 'list' || name === 'functions' || name === 'call';
+}
