@@ -26,10 +26,12 @@ import {
   type ErrorMessage,
   type Message,
 } from '@multifrost/protocol';
-import { FileServiceRegistry, type ServiceRegistry } from '@multifrost/registry';
+import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
 import { createCallerTransport, type CallerTransport } from '@multifrost/transport-zmq';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { resolveCommand, type Command } from './command.js';
+import { resolveScriptPath } from './script-path.js';
+import { stderrExcerpt } from './stderr-excerpt.js';
 import { HeartbeatMonitor } from './heartbeat.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import type {
@@ -46,6 +48,8 @@ import { createCallProxy, type Remote, type UntypedApi } from './proxy.js';
 import { WorkerProcess, type ExitInfo } from './worker-process.js';
 
 const debug = createDebug('multifrost:parent');
+/** One line per call event; checked with `.enabled` first so a call builds no log arguments when off. */
+const debugCalls = createDebug('multifrost:parent:calls');
 
 type State = 'starting' | 'ready' | 'restarting' | 'failed' | 'closing' | 'closed';
 
@@ -150,20 +154,26 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   }
 
   /**
-   * Starts a worker process and resolves once it answers (first heartbeat reply). The second
-   * argument may be the executable (`spawn('./svc.ts', 'tsx')`) or the options.
+   * Starts a worker process and resolves once it answers (first heartbeat reply). `script` is a
+   * `file:` URL (`new URL('./worker.ts', import.meta.url)`, independent of where the app is started
+   * from), an absolute path, or a path relative to the `cwd` option (default `process.cwd()`). A
+   * missing file rejects with `START_FAILED` before anything is spawned. The second argument may
+   * be the executable (`spawn('./svc.ts', 'tsx')`) or the options.
    */
   static async spawn<T = UntypedApi>(
-    script: string,
+    script: string | URL,
     executableOrOptions?: string | SpawnOptions,
     maybeOptions: SpawnOptions = {},
   ): Promise<ParentWorker<T>> {
     const options: SpawnOptions =
       typeof executableOrOptions === 'string' ? { ...maybeOptions, executable: executableOrOptions } : { ...(executableOrOptions ?? {}) };
-    const cwd = options.cwd ?? process.cwd();
-    const command = resolveCommand(script, options.executable, options.args ?? [], cwd);
+    const cwd = path.resolve(options.cwd ?? process.cwd());
+    const scriptPath = resolveScriptPath(script, cwd);
+    // `spawn('./tool', './tool')`: the script is its own executable.
+    const executable = options.executable !== undefined && options.executable === String(script) ? scriptPath : options.executable;
+    const command = resolveCommand(scriptPath, executable, options.args ?? [], cwd);
     const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-    const worker = new ParentWorker<T>({ kind: 'spawn', command, cwd, env, options }, path.basename(script));
+    const worker = new ParentWorker<T>({ kind: 'spawn', command, cwd, env, options }, path.basename(scriptPath));
     return worker.start();
   }
 
@@ -177,8 +187,18 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     return worker.start();
   }
 
-  /** Resolves when the worker is ready. Idempotent: later calls return the same promise. */
+  /**
+   * Resolves when the worker is ready. Idempotent: later calls return the same promise. After
+   * close() it rejects with `CLOSED`: a closed worker does not come back (spawn or connect anew).
+   */
   start(): Promise<this> {
+    if (this.closePromise) {
+      return Promise.reject(
+        new MultifrostError('CLOSED', `Cannot start worker ${this.name}: it was closed; create a new one with ParentWorker.${this.mode}()`, {
+          details: { worker: this.name },
+        }),
+      );
+    }
     this.startPromise ??= this.doStart().catch(async (err: unknown) => {
       await this.shutdownAfterFailedStart();
       throw err;
@@ -266,37 +286,58 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     } else {
       const timeoutMs = positiveMs(this.plan.options.timeoutMs, 'timeoutMs', 5_000);
       const deadline = Date.now() + timeoutMs;
-      const entry = await this.plan.registry.discover(this.plan.serviceId, { timeoutMs });
+      const entry = await this.discover(timeoutMs);
       this.port = entry.port;
       this.transport.connect(entry.port);
-      await this.awaitReady(deadline, undefined);
+      await this.awaitReady(deadline, timeoutMs, undefined);
     }
     this.becomeReady();
     return this;
   }
 
+  /** Connect mode: waits for the service to register; on a miss, says which ones are there. */
+  private async discover(timeoutMs: number): Promise<ServiceEntry> {
+    const { registry, serviceId } = this.plan as ConnectPlan;
+    try {
+      return await registry.discover(serviceId, { timeoutMs });
+    } catch (err) {
+      if (!isMultifrostError(err) || err.code !== 'SERVICE_NOT_FOUND') throw err;
+      const where = typeof err.details.registry === 'string' ? ` in ${err.details.registry}` : '';
+      let registered: string;
+      try {
+        const ids = (await registry.list()).map((e) => e.serviceId);
+        registered = ids.length > 0 ? `registered: ${ids.join(', ')}` : 'no live services are registered';
+      } catch (listErr) {
+        registered = `the registry could not be listed: ${String(listErr)}`;
+      }
+      throw new MultifrostError(
+        'SERVICE_NOT_FOUND',
+        `No live service '${serviceId}'${where} after waiting ${timeoutMs} ms (timeoutMs) (${registered})`,
+        { cause: err, details: { ...err.details, serviceId, timeoutMs } },
+      );
+    }
+  }
+
   /** Spawns a process on our bound port and waits for its first heartbeat reply. */
   private async launch(timeoutMs: number): Promise<void> {
     const plan = this.plan as SpawnPlan;
+    this.sink.resetStderr();
     const proc = new WorkerProcess(plan.command, { cwd: plan.cwd, env: plan.env, port: this.port! }, this.sink);
     this.proc = proc;
     void proc.exited.then((info) => this.onProcessExit(proc, info));
     await proc.start();
     debug('%s: spawned pid %d (%s)', this.name, String(proc.pid), [plan.command.file, ...plan.command.args].join(' '));
-    await this.awaitReady(Date.now() + timeoutMs, proc);
+    await this.awaitReady(Date.now() + timeoutMs, timeoutMs, proc);
   }
 
-  private async awaitReady(deadline: number, proc: WorkerProcess | undefined): Promise<void> {
+  private async awaitReady(deadline: number, timeoutMs: number, proc: WorkerProcess | undefined): Promise<void> {
     const exited = proc?.exited.then((info) => {
       throw this.startFailure(`${exitText(info)} before it was ready`, info);
     });
     exited?.catch(() => {});
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        const what = this.plan.kind === 'spawn' ? 'did not answer' : `(service '${this.plan.serviceId}' on port ${this.port}) did not answer`;
-        throw this.startFailure(`${what} a heartbeat within the start timeout`, undefined);
-      }
+      if (remaining <= 0) throw this.startFailure(this.silentText(timeoutMs), undefined);
       if (this.state === 'closing' || this.state === 'closed') throw new MultifrostError('CLOSED', `Worker ${this.name} was closed while starting`);
       try {
         const probe = this.heartbeat.probe(Math.min(remaining, 1000));
@@ -309,9 +350,24 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     }
   }
 
+  /** Why a worker that is running but silent is not ready, and what to check. */
+  private silentText(timeoutMs: number): string {
+    if (this.plan.kind === 'connect') {
+      return (
+        `(service '${this.plan.serviceId}' on port ${this.port}) did not answer a heartbeat within timeoutMs (${timeoutMs} ms); ` +
+        'its registry entry is live, so check that the service is not blocked and listens on that port'
+      );
+    }
+    return (
+      `did not answer a heartbeat within startTimeoutMs (${timeoutMs} ms). ` +
+      'Check that the worker script calls run() (e.g. `new MyWorker().run()`) when COMLINK_ZMQ_PORT is set, ' +
+      'or raise startTimeoutMs if it needs longer to start'
+    );
+  }
+
   private startFailure(what: string, info: ExitInfo | undefined): MultifrostError {
-    const stderr = this.sink.recentStderr.slice(-10).join('\n');
-    const msg = `Worker ${this.name} ${what}${stderr ? `. Its last stderr lines:\n${stderr}` : ''}`;
+    const stderr = stderrExcerpt(this.sink.firstStderr, this.sink.recentStderr);
+    const msg = `Worker ${this.name} ${what}${stderr ? `. It printed on stderr:\n${stderr}` : ''}`;
     return new MultifrostError(info ? 'WORKER_EXITED' : 'START_FAILED', msg, {
       details: { worker: this.name, code: info?.code, signal: info?.signal },
     });
@@ -402,7 +458,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     const wasStarting = this.state === 'starting';
     this.state = 'closing';
     this.heartbeat.stop();
-    this.rejectWaiting(() => this.closedError('before it was sent'));
+    this.rejectWaiting((p) => this.closedError(p.fn, 'before the call was sent'));
     if (wasStarting && this.startPromise) await this.startPromise.catch(() => undefined);
     const proc = this.proc;
     if (this.plan.kind === 'spawn' && proc && !proc.hasExited) {
@@ -420,7 +476,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         await proc.waitExit(1_000);
       }
     }
-    this.rejectAll((p) => this.closedError(`while ${p.fn}() was in flight`));
+    this.rejectAll((p) => this.closedError(p.fn, 'while the call was in flight'));
     this.deadlines.clear();
     await this.transport.close();
     this.state = 'closed';
@@ -430,7 +486,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
 
   private invoke(fn: string, args: unknown[], options: CallOptions): Promise<unknown> {
     const state = this.state;
-    if (state === 'closing' || state === 'closed') return Promise.reject(this.closedError('before it was sent', fn));
+    if (state === 'closing' || state === 'closed') return Promise.reject(this.closedError(fn));
     if (state === 'failed') return Promise.reject(this.notRunning(fn));
     if (options.signal?.aborted) return Promise.reject(this.abortError(fn, options.signal));
     let timeoutMs: number;
@@ -503,6 +559,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
 
   private sendCall(p: Pending, msg: Message): void {
     p.sent = true;
+    if (debugCalls.enabled) debugCalls('%s: call %s() id %s sent', this.name, p.fn, p.id);
     this.transport.post(msg, this.onSendError);
   }
 
@@ -546,6 +603,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     if (!this.pending.has(p.id)) return;
     this.metricsData.timeouts++;
     this.settle(p, 'transport');
+    if (debugCalls.enabled) this.logSettled(p, `timed out (limit ${p.timeoutMs} ms)`);
     if (p.sent) this.transport.send(createCancel(p.id, this.app)).catch(() => {});
     p.reject(
       new MultifrostError('TIMEOUT', `Call to ${p.fn}() on worker ${this.name} timed out after ${p.timeoutMs} ms`, {
@@ -558,8 +616,13 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     if (!this.pending.has(p.id)) return;
     p.onAbort = undefined;
     this.settle(p, 'neutral');
+    if (debugCalls.enabled) this.logSettled(p, p.sent ? 'aborted, cancel sent' : 'aborted before it was sent');
     if (p.sent) this.transport.send(createCancel(p.id, this.app)).catch(() => {});
     p.reject(this.abortError(p.fn, p.signal!));
+  }
+
+  private logSettled(p: Pending, what: string): void {
+    debugCalls('%s: call %s() id %s %s after %d ms', this.name, p.fn, p.id, what, Math.round(performance.now() - p.start));
   }
 
   private abortError(fn: string, signal: AbortSignal): MultifrostError {
@@ -569,8 +632,10 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     });
   }
 
-  private closedError(when: string, fn?: string): MultifrostError {
-    return new MultifrostError('CLOSED', `Worker ${this.name} was closed${fn ? ` (${fn}() not sent)` : ''} ${when}`.replace('  ', ' '), {
+  /** `Cannot call f(): worker math.ts is closed`, optionally saying when the close caught it. */
+  private closedError(fn: string, when?: string): MultifrostError {
+    const what = when ? `was closed ${when}` : this.state === 'closing' ? 'is closing' : 'is closed';
+    return new MultifrostError('CLOSED', `Cannot call ${fn}(): worker ${this.name} ${what}`, {
       details: { worker: this.name, function: fn },
     });
   }
@@ -607,6 +672,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         const p = this.pending.get(msg.id);
         if (!p) return; // late reply of a timed-out or cancelled call
         this.settle(p, 'success');
+        if (debugCalls.enabled) this.logSettled(p, 'replied');
         p.resolve(msg.result);
         return;
       }
@@ -614,6 +680,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.settle(p, 'remote');
+        if (debugCalls.enabled) this.logSettled(p, 'failed remotely');
         p.reject(this.remoteError(p.fn, msg));
         return;
       }
