@@ -1,22 +1,34 @@
 /**
  * What a parent may call on a worker (PROTOCOL.md §8): the methods the user's class and its
- * user-defined base classes define, minus `_`-prefixed names, `constructor`, and anything the
- * library's base class or `Object.prototype` defines. Computed once; dispatch is a Set lookup, so
- * `stop`, `run`, `toString` and friends can never be reached remotely.
+ * user-defined base classes define, and the user's own instance fields holding functions (arrow
+ * fields such as `greet = (n) => ...`), minus `_`-prefixed names, the reserved names, and
+ * `Object.prototype` members. Computed once at start; dispatch is a Map lookup, so `stop`, `run`,
+ * `toString` and friends can never be reached remotely.
  */
+import { isReservedName } from './reserved-names.js';
 
-export function collectCallable(instance: object, libraryBase: object): Map<string, (...args: unknown[]) => unknown> {
-  const reserved = new Set<string>([
-    ...Object.getOwnPropertyNames(libraryBase),
-    ...Object.getOwnPropertyNames(Object.prototype),
-  ]);
-  const found = new Map<string, (...args: unknown[]) => unknown>();
+type Method = (...args: unknown[]) => unknown;
+
+const objectMembers: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+function callableName(name: string): boolean {
+  return !name.startsWith('_') && !isReservedName(name) && !objectMembers.has(name);
+}
+
+export function collectCallable(instance: object, libraryBase: object): Map<string, Method> {
+  const found = new Map<string, Method>();
+  // Own fields first: they shadow a prototype method of the same name, exactly as `this.name` does.
+  for (const name of Object.getOwnPropertyNames(instance)) {
+    if (!callableName(name)) continue;
+    const desc = Object.getOwnPropertyDescriptor(instance, name);
+    if (desc && typeof desc.value === 'function') found.set(name, desc.value as Method);
+  }
   for (let proto = Object.getPrototypeOf(instance); proto && proto !== libraryBase && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const name of Object.getOwnPropertyNames(proto)) {
-      if (found.has(name) || reserved.has(name) || name.startsWith('_')) continue;
+      if (found.has(name) || !callableName(name)) continue;
       const desc = Object.getOwnPropertyDescriptor(proto, name);
       // Only plain methods: accessors would run on lookup, and data properties are not methods.
-      if (desc && typeof desc.value === 'function') found.set(name, desc.value as (...args: unknown[]) => unknown);
+      if (desc && typeof desc.value === 'function') found.set(name, desc.value as Method);
     }
   }
   return found;
