@@ -16,6 +16,11 @@ export function isReservedName(name: string): boolean {
   return reserved.has(name);
 }
 
+/** From the prototype: an own `constructor` field would otherwise hide the class. */
+function classNameOf(instance: object): string {
+  return (Object.getPrototypeOf(instance) as { constructor?: { name?: string } } | null)?.constructor?.name || 'anonymous';
+}
+
 function clash(className: string, member: string, where: string): MultifrostError {
   return new MultifrostError(
     'INVALID_ARGUMENT',
@@ -30,7 +35,7 @@ function clash(className: string, member: string, where: string): MultifrostErro
  * prototype has its own `constructor`, so that one only counts on the instance itself.
  */
 export function assertNoReservedOnPrototypes(instance: object, libraryBase: object): void {
-  const className = instance.constructor?.name || 'anonymous';
+  const className = classNameOf(instance);
   for (let proto = Object.getPrototypeOf(instance); proto && proto !== libraryBase && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (name !== 'constructor' && reserved.has(name)) {
@@ -44,6 +49,6 @@ export function assertNoReservedOnPrototypes(instance: object, libraryBase: obje
 /** Class fields are assigned after the base constructor has run, so these are checked at start(). */
 export function assertNoReservedOwnFields(instance: object): void {
   for (const name of Object.getOwnPropertyNames(instance)) {
-    if (reserved.has(name)) throw clash(instance.constructor?.name || 'anonymous', name, 'as an instance field');
+    if (reserved.has(name)) throw clash(classNameOf(instance), name, 'as an instance field');
   }
 }
