@@ -26,7 +26,7 @@ function clash(className: string, member: string, where: string): MultifrostErro
     'INVALID_ARGUMENT',
     `Worker class ${className} defines '${member}' ${where}, but ChildWorker reserves that name. ` +
       `Reserved: ${RESERVED_NAMES.join(', ')}. Rename the member (a '_' prefix or #name keeps it private).`,
-    { details: { class: className, member, reserved: [...RESERVED_NAMES] } },
+    { details: { class: className, member } },
   );
 }
 
