@@ -332,7 +332,9 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
 
   private async awaitReady(deadline: number, timeoutMs: number, proc: WorkerProcess | undefined): Promise<void> {
     const exited = proc?.exited.then((info) => {
-      throw this.startFailure(`${exitText(info)} before it was ready`, info);
+      // Exiting cleanly at start-up is what a script that never calls run() does.
+      const hint = info.code === 0 ? ' (a worker script must call run(), e.g. `new MyWorker().run()`, and keep running)' : '';
+      throw this.startFailure(`${exitText(info)} before it was ready${hint}`, info);
     });
     exited?.catch(() => {});
     for (;;) {

@@ -9,11 +9,22 @@
 const TAIL_LINES = 6;
 const MAX_CHARS = 2_000;
 
-const ERROR_LINE = /\b[A-Za-z]*(Error|Exception)\b|^Traceback|\bfatal\b|\berror\b|\bcannot\b|\bnot found\b/i;
+/** `TypeError: ...`, `Error [ERR_MODULE_NOT_FOUND]: ...`, `ModuleNotFoundError: ...`. */
+const ERROR_HEADLINE = /^\s*(Uncaught\s+)?[\w.]*(Error|Exception)(\s\[[^\]]*\])?:/;
+const ERROR_WORD = /\bfatal\b|\berror\b|\bcannot\b|\bnot found\b|\bfailed\b/i;
 
 function isNoise(line: string): boolean {
   const t = line.trim();
-  return t === '' || /^at\s/.test(t) || /^\^+$/.test(t) || /^Node\.js v\d/.test(t) || /^File ".*", line \d+/.test(t);
+  return (
+    t === '' ||
+    t === '{' ||
+    t === '}' ||
+    /^at\s/.test(t) ||
+    /^\^+$/.test(t) ||
+    /^Node\.js v\d/.test(t) ||
+    /^node:internal\//.test(t) ||
+    /^File ".*", line \d+/.test(t)
+  );
 }
 
 /**
@@ -21,9 +32,11 @@ function isNoise(line: string): boolean {
  * printed no more lines than were kept. Returns '' when nothing useful was printed.
  */
 export function stderrExcerpt(first: readonly string[], recent: readonly string[]): string {
-  const key = first.find((l) => !isNoise(l) && ERROR_LINE.test(l));
+  const key = first.find((l) => ERROR_HEADLINE.test(l)) ?? first.find((l) => !isNoise(l) && ERROR_WORD.test(l));
   const tail = recent.filter((l) => !isNoise(l)).slice(-TAIL_LINES);
-  const lines = key !== undefined && !tail.includes(key) ? [key, '…', ...tail] : tail;
+  // What comes before the error line is the source excerpt Node prints, not the reason.
+  const at = key === undefined ? -1 : tail.indexOf(key);
+  const lines = key === undefined ? tail : at >= 0 ? tail.slice(at) : [key, '…', ...tail];
   const text = lines.join('\n');
   return text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}…` : text;
 }
