@@ -8,8 +8,8 @@ interface ModelApi {
   info(): { weights: number[]; bias: number; pid: number };
 }
 
-const python = process.env.MULTIFROST_PYTHON ?? process.env.PYTHON_BIN ?? '/usr/bin/python3';
-await using model = await ParentWorker.spawn<ModelApi>(fileURLToPath(new URL('./model.py', import.meta.url)), { executable: python });
+// A .py script runs with $PYTHON_BIN (the start script sets it to the project's .venv), else python3.
+await using model = await ParentWorker.spawn<ModelApi>(fileURLToPath(new URL('./model.py', import.meta.url)));
 
 const score = await model.call.predict([0.1, 0.2, 0.3]);
 console.log(`predict([0.1, 0.2, 0.3]) = ${score.toFixed(4)}`);

@@ -3,9 +3,7 @@ import math
 import os
 import sys
 
-# The Python peer shipped with Multifrost's interop tests (pyzmq + msgpack).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "packages", "interop", "python"))
-from multifrost_py import ChildWorker  # noqa: E402
+from multifrost_worker import ChildWorker  # pip install ./node_modules/multifrost/python
 
 WEIGHTS = [2.5, -1.25, 0.75]
 BIAS = -0.3

@@ -77,7 +77,7 @@ What each column is:
 - **Multifrost → Node**: \`ParentWorker.spawn('multifrost-child.mjs')\` with default options
   (heartbeats on, 60 s default timeout, circuit breaker, metrics).
 - **Multifrost → Python**: the same parent against the Python peer of the interop suite
-  (\`packages/interop/python/multifrost_py.py\`, pyzmq + msgpack). A figure, not a target.
+  (the \`multifrost-worker\` module, \`packages/multifrost/python\`, pyzmq + msgpack). A figure, not a target.
 - **fork IPC**: \`child_process.fork\` with \`serialization: 'advanced'\`.
 - **HTTP + fetch**: a \`node:http\` child on loopback, JSON bodies (binary as octet-stream), Node's
   \`fetch\` with keep-alive.

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderReport, renderTable } from './report.js';
 import type { RunResult } from './run-one.js';
 import { median } from './stats.js';
-import { PYTHON, TARGETS, type TargetName } from './targets.js';
+import { pythonBin, TARGETS, type TargetName } from './targets.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -65,7 +65,7 @@ export async function runBenchmarks(options: { quick: boolean; rounds: number; t
 function machine(): string {
   const py = (() => {
     try {
-      return execFileSync(PYTHON, ['-c', 'import sys, zmq, msgpack; print(sys.version.split()[0], "pyzmq", zmq.__version__, "msgpack", ".".join(map(str, msgpack.version)))'], { encoding: 'utf8' }).trim();
+      return execFileSync(pythonBin(), ['-c', 'import sys, zmq, msgpack; print(sys.version.split()[0], "pyzmq", zmq.__version__, "msgpack", ".".join(map(str, msgpack.version)))'], { encoding: 'utf8' }).trim();
     } catch {
       return 'unavailable';
     }

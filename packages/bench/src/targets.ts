@@ -9,9 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { Packr, Unpackr } from 'msgpackr';
 import { ParentWorker } from 'multifrost';
 import { Dealer } from 'zeromq';
+import { pythonBin } from '../../../scripts/python-bin.mjs';
 
 const servers = path.join(path.dirname(fileURLToPath(import.meta.url)), 'servers');
-export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
+/** The interpreter for the Python target (scripts/python-bin.mjs): throws "run `npm run setup`" if none. */
+export { pythonBin };
 /** Runs the Node children (e.g. a wrapper adding --cpu-prof, see focus.ts); default this Node. */
 const CHILD_NODE = process.env.BENCH_CHILD_NODE || process.execPath;
 
@@ -56,7 +58,7 @@ export async function startClient(target: TargetName): Promise<Client> {
     case 'mf-parent-raw-child':
       return startMultifrost(path.join(servers, 'raw-zmq-child.mjs'), { executable: CHILD_NODE });
     case 'multifrost-python':
-      return startMultifrost(path.join(servers, 'python_child.py'), { executable: PYTHON });
+      return startMultifrost(path.join(servers, 'python_child.py'), { executable: pythonBin() });
     case 'fork-ipc':
       return startFork();
     case 'http':

@@ -1,15 +1,17 @@
-// Shared pieces of the interop tests: the Python interpreter, paths, and the Python driver.
+// Shared pieces of the interop tests: the Python interpreter (scripts/python-bin.mjs), paths, and
+// the Python driver.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pythonBin } from '../../../scripts/python-bin.mjs';
 
-export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
+export const PYTHON = pythonBin();
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const pythonDir = path.join(here, '..', 'python');
-export const pyWorker = path.join(pythonDir, 'workers', 'echo_worker.py');
+export const pyWorker = path.join(pythonDir, 'echo_worker.py');
 export const tsWorker = path.join(here, 'fixtures', 'ts-worker.ts');
 export const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 export const tsWorkerCommand = [process.execPath, '--import', tsxLoader, tsWorker];
@@ -33,9 +35,9 @@ export interface Plan {
   calls: [string, unknown[]][];
 }
 
-/** Runs the Python parent (multifrost_py.py drive) with a plan; one parsed line per call. */
+/** Runs the Python parent (python/driver.py, on the installed multifrost_worker) with a plan; one parsed line per call. */
 export function pythonParent(plan: Plan, env: NodeJS.ProcessEnv = process.env): DriverLine[] {
-  const run = spawnSync(PYTHON, [path.join(pythonDir, 'multifrost_py.py'), 'drive', JSON.stringify(plan)], { encoding: 'utf8', env, timeout: 60_000 });
+  const run = spawnSync(PYTHON, [path.join(pythonDir, 'driver.py'), JSON.stringify(plan)], { encoding: 'utf8', env, timeout: 60_000 });
   if (run.status !== 0) throw new Error(`python parent failed (${run.status}): ${run.stderr}`);
   return run.stdout
     .split('\n')

@@ -1,8 +1,8 @@
 /**
  * Turning `spawn('./worker.ts')` into an argv, never through a shell (PEERS.md §7 item 7):
  * `.ts`/`.mts`/`.cts` → this Node with the tsx loader, `.js`/`.mjs`/`.cjs` → this Node, `.py` →
- * `python3` (or `MULTIFROST_PYTHON`). A bare executable name is looked up in `node_modules/.bin`
- * (from the working directory up) before PATH.
+ * `$PYTHON_BIN`, else `$MULTIFROST_PYTHON`, else `python3`. A bare executable name is looked up
+ * in `node_modules/.bin` (from the working directory up) before PATH.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,7 +69,7 @@ export function resolveCommand(script: string, executable: string | undefined, e
     case '.cjs':
       return { file: process.execPath, args: [scriptPath, ...extraArgs] };
     case '.py':
-      return { file: process.env.MULTIFROST_PYTHON || 'python3', args: [scriptPath, ...extraArgs] };
+      return { file: process.env.PYTHON_BIN || process.env.MULTIFROST_PYTHON || 'python3', args: [scriptPath, ...extraArgs] };
     default:
       if (isExecutableFile(scriptPath)) return { file: scriptPath, args: extraArgs };
       throw new MultifrostError(

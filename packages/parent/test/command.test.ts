@@ -16,15 +16,23 @@ describe('resolveCommand', () => {
     expect(cmd.args.slice(2)).toEqual([path.join(dir, 'w.ts'), '--x']);
   });
 
-  it('runs .js/.mjs/.cjs with this Node and .py with python3 or MULTIFROST_PYTHON', () => {
+  it('runs .js/.mjs/.cjs with this Node and .py with PYTHON_BIN, else MULTIFROST_PYTHON, else python3', () => {
     for (const ext of ['.js', '.mjs', '.cjs']) expect(resolveCommand(`w${ext}`, undefined, [], dir).file).toBe(process.execPath);
-    const before = process.env.MULTIFROST_PYTHON;
+    const before = { PYTHON_BIN: process.env.PYTHON_BIN, MULTIFROST_PYTHON: process.env.MULTIFROST_PYTHON };
+    delete process.env.PYTHON_BIN;
     delete process.env.MULTIFROST_PYTHON;
-    expect(resolveCommand('m.py', undefined, [], dir)).toEqual({ file: 'python3', args: [path.join(dir, 'm.py')] });
-    process.env.MULTIFROST_PYTHON = '/usr/bin/python3';
-    expect(resolveCommand('m.py', undefined, [], dir).file).toBe('/usr/bin/python3');
-    if (before === undefined) delete process.env.MULTIFROST_PYTHON;
-    else process.env.MULTIFROST_PYTHON = before;
+    try {
+      expect(resolveCommand('m.py', undefined, [], dir)).toEqual({ file: 'python3', args: [path.join(dir, 'm.py')] });
+      process.env.MULTIFROST_PYTHON = '/usr/bin/python3';
+      expect(resolveCommand('m.py', undefined, [], dir).file).toBe('/usr/bin/python3');
+      process.env.PYTHON_BIN = '/opt/venv/bin/python';
+      expect(resolveCommand('m.py', undefined, [], dir).file).toBe('/opt/venv/bin/python');
+    } finally {
+      for (const [k, v] of Object.entries(before)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('finds a bare executable in node_modules/.bin before PATH', () => {

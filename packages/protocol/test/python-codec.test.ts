@@ -4,10 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { pythonBin } from '../../../scripts/python-bin.mjs';
 import { decodeMessage, decodeValue } from '../src/index.js';
 import { fromTagged, type MessageVector, type ValueVector } from './tagged.js';
 
-const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
+const PYTHON = pythonBin();
 const script = fileURLToPath(new URL('./python/roundtrip.py', import.meta.url));
 const load = <T>(name: string): T[] => JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T[];
 

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pythonBin } from '../../../scripts/python-bin.mjs';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
+export const PYTHON = pythonBin();
 
 /** A fresh MULTIFROST_HOME for one test; never the user's ~/.multifrost. */
 export function tempHome(): string {

@@ -1,9 +1,5 @@
-"""The Python worker used by the benchmarks: the interop suite's Python peer with add and echo."""
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "interop", "python"))
-from multifrost_py import ChildWorker  # noqa: E402
+"""The Python worker used by the benchmarks: multifrost-worker (installed in .venv) with add and echo."""
+from multifrost_worker import ChildWorker
 
 
 class BenchWorker(ChildWorker):

@@ -4,8 +4,9 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from multifrost_py import ChildWorker, describe  # noqa: E402
+from multifrost_worker import ChildWorker
+
+from describe import describe
 
 
 class EchoWorker(ChildWorker):

@@ -1,0 +1,43 @@
+"""The wire format shared by worker and caller: app ids, msgpack settings, message maps, errors.
+
+Matches the public Multifrost peers (PROTOCOL.md): one msgpack map per message, packed with
+use_bin_type=True and read with raw=False; keys app, id, type and timestamp on every message;
+fields whose value is None are left out (so a None result is an absent `result`).
+"""
+from __future__ import annotations
+
+import time
+import traceback
+import uuid
+from typing import Any, Dict, Optional
+
+import msgpack
+
+APP_V3 = "comlink_ipc_v3"
+APP_V4 = "comlink_ipc_v4"
+APP_IDS = (APP_V3, APP_V4)
+# What a Multifrost parent's listFunctions() sends; answered by the worker, never dispatched.
+LIST_FUNCTIONS_CALL = "__multifrost_list_functions__"
+
+
+def pack(message: Dict[str, Any]) -> bytes:
+    return msgpack.packb(message, use_bin_type=True)
+
+
+def unpack(payload: bytes) -> Any:
+    return msgpack.unpackb(payload, raw=False)
+
+
+def make_message(app: str, type_: str, id_: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
+    message = {"app": app, "id": id_ or str(uuid.uuid4()), "type": type_, "timestamp": time.time()}
+    message.update({k: v for k, v in fields.items() if v is not None})
+    return message
+
+
+def error_fields(exc: BaseException) -> Dict[str, Any]:
+    """`error` as the public peer writes it; `error_type` and `traceback` for callers that read them."""
+    name = type(exc).__name__
+    if exc.__traceback__ is None:  # a rejection we made, never raised: there is no traceback to show
+        return {"error": f"{name}: {exc}", "error_type": name}
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"error": f"{name}: {exc}\n{tb}", "error_type": name, "traceback": tb}

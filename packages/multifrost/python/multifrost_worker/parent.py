@@ -1,0 +1,132 @@
+"""ParentWorker: call a Multifrost worker (Node, Python, Go, Rust) from Python.
+
+Spawn mode binds a DEALER on 127.0.0.1 and starts the worker with COMLINK_ZMQ_PORT; connect mode
+finds a running service in the registry. Either way the caller waits for a heartbeat reply before
+the first call, because the wire has no ready message.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from typing import Any, Dict, List, Optional
+
+import zmq
+
+from .messages import APP_V3, make_message, pack, unpack
+from .registry import ServiceRegistry
+
+
+class RemoteCallError(Exception):
+    """The worker raised or threw: `name` is the remote error class, `traceback` its stack if sent."""
+
+    def __init__(self, name: str, message: str, traceback_text: str = "") -> None:
+        super().__init__(f"{name}: {message}")
+        self.name, self.message, self.traceback = name, message, traceback_text
+
+
+class WorkerExited(Exception):
+    pass
+
+
+class ParentWorker:
+    def __init__(self, app: str = APP_V3) -> None:
+        self.app = app
+        self.ctx = zmq.Context()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.process: Optional[subprocess.Popen] = None
+
+    @classmethod
+    def spawn(cls, command: List[str], app: str = APP_V3, env: Optional[Dict[str, str]] = None,
+              timeout: float = 30.0) -> "ParentWorker":
+        """`command` is the full argv, e.g. [sys.executable, "worker.py"] or ["node", "worker.mjs"]."""
+        worker = cls(app)
+        port = worker.sock.bind_to_random_port("tcp://127.0.0.1")
+        child_env = dict(os.environ, **(env or {}))
+        child_env.update(COMLINK_ZMQ_PORT=str(port), COMLINK_WORKER_MODE="1", MULTIFROST_PARENT_PID=str(os.getpid()))
+        worker.process = subprocess.Popen(command, env=child_env, start_new_session=True)
+        try:
+            worker._wait_ready(timeout)
+        except BaseException:
+            worker.close()
+            raise
+        return worker
+
+    @classmethod
+    def connect(cls, service_id: str, app: str = APP_V3, timeout: float = 5.0,
+                registry: Optional[ServiceRegistry] = None) -> "ParentWorker":
+        worker = cls(app)
+        try:
+            port = (registry or ServiceRegistry()).discover(service_id, timeout)
+            worker.sock.connect(f"tcp://127.0.0.1:{port}")
+            worker._wait_ready(timeout)
+        except BaseException:
+            worker.close()
+            raise
+        return worker
+
+    def __enter__(self) -> "ParentWorker":
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            beat = make_message(self.app, "heartbeat", metadata={"hb_timestamp": time.time()})
+            self.sock.send_multipart([b"", pack(beat)])
+            try:
+                self._await(beat["id"], min(1.0, max(0.05, deadline - time.time())))
+                return
+            except TimeoutError:
+                continue
+        raise TimeoutError(f"worker did not answer a heartbeat within {timeout}s")
+
+    def _await(self, message_id: str, timeout: float) -> Dict[str, Any]:
+        deadline = time.time() + timeout
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise WorkerExited(f"worker exited with code {self.process.returncode}")
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no reply to {message_id} within {timeout}s")
+            if self.sock.poll(int(min(remaining, 0.05) * 1000) or 1):
+                frames = self.sock.recv_multipart()
+                if len(frames) != 2:
+                    continue
+                message = unpack(frames[1])
+                if isinstance(message, dict) and message.get("id") == message_id:
+                    return message
+
+    def call(self, function: str, *args: Any, timeout: float = 30.0, namespace: str = "default") -> Any:
+        call = make_message(self.app, "call", function=function, args=list(args), namespace=namespace,
+                            client_name="multifrost_worker")
+        self.sock.send_multipart([b"", pack(call)])
+        reply = self._await(call["id"], timeout)
+        if reply.get("type") == "error":
+            text = reply.get("error", "")
+            name = reply.get("error_type") or (text.split(":", 1)[0] if ":" in text else "Error")
+            message = text[len(name) + 2:] if text.startswith(name + ": ") else text
+            raise RemoteCallError(name, message.split("\n", 1)[0], reply.get("traceback", ""))
+        return reply.get("result")
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                self.sock.send_multipart([b"", pack(make_message(self.app, "shutdown"))], zmq.NOBLOCK)
+            except zmq.ZMQError:
+                pass
+            try:
+                self.process.wait(2)
+            except subprocess.TimeoutExpired:
+                self.process.terminate()
+                try:
+                    self.process.wait(2)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+        if not self.sock.closed:
+            self.sock.close(0)
+            self.ctx.term()
