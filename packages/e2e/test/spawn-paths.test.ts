@@ -11,7 +11,7 @@ interface Math {
   add(a: number, b: number): number;
 }
 interface Info {
-  cwd: string;
+  info(): { cwd: string };
 }
 
 describe('spawn() paths', () => {

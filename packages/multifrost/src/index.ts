@@ -13,6 +13,7 @@ export type {
   ParentWorkerEvents,
   Remote,
   UntypedApi,
+  Wire,
   MetricsSnapshot,
   CircuitState,
   CircuitBreakerOptions,

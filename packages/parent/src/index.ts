@@ -9,6 +9,7 @@ export type {
   ParentWorkerEvents,
 } from './options.js';
 export type { Remote, UntypedApi } from './proxy.js';
+export type { Wire } from './wire-type.js';
 export type { MetricsSnapshot } from './metrics.js';
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';
 export { CircuitBreaker } from './circuit-breaker.js';

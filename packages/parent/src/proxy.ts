@@ -4,18 +4,26 @@
  * each proxy is bound to its own options, so there is no shared mutable state between callers.
  */
 
+import type { Wire } from './wire-type.js';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => any;
 
 /** Names of the worker base class that are never callable remotely. */
 type ReservedName = 'run' | 'start' | 'stop' | 'listFunctions' | 'mode' | 'port' | 'namespace' | 'constructor';
 
-/** The remote view of a worker class: its public methods, each returning a Promise. */
+/**
+ * The remote view of a worker class: its public methods, each returning a Promise of what really
+ * arrives over the wire (`Wire<R>`: a `Map` arrives as a plain object, a `Set` as an array, a
+ * `void` method resolves to `null`, ...). Data members, `_`-prefixed names and the base class's
+ * reserved names are left out. Arguments keep the method's own types. TypeScript cannot tell a
+ * method from an arrow-function field (`f = () => 1`); only methods are callable remotely.
+ */
 export type Remote<T> = {
-  [K in keyof T as K extends ReservedName ? never : K extends `_${string}` ? never : T[K] extends AnyFunction ? K : never]: T[K] extends (
+  [K in keyof T as K extends ReservedName ? never : K extends `_${string}` ? never : K extends symbol ? never : T[K] extends AnyFunction ? K : never]: T[K] extends (
     ...args: infer A
   ) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
+    ? (...args: A) => Promise<Wire<Awaited<R>>>
     : never;
 };
 
