@@ -16,8 +16,8 @@ type ReservedName = 'run' | 'start' | 'stop' | 'listFunctions' | 'mode' | 'port'
  * The remote view of a worker class: its public methods, each returning a Promise of what really
  * arrives over the wire (`Wire<R>`: a `Map` arrives as a plain object, a `Set` as an array, a
  * `void` method resolves to `null`, ...). Data members, `_`-prefixed names and the base class's
- * reserved names are left out. Arguments keep the method's own types. TypeScript cannot tell a
- * method from an arrow-function field (`f = () => 1`); only methods are callable remotely.
+ * reserved names are left out. Arguments keep the method's own types. A function-valued field
+ * (`greet = (n: string) => ...`) counts as a method, as it does for the worker.
  */
 export type Remote<T> = {
   [K in keyof T as K extends ReservedName ? never : K extends `_${string}` ? never : K extends symbol ? never : T[K] extends AnyFunction ? K : never]: T[K] extends (
