@@ -67,13 +67,20 @@ export interface SpawnOptions extends ParentWorkerOptions {
   args?: string[];
   /** Environment, merged over `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Working directory of the worker (and base of a relative script path). Default `process.cwd()`. */
+  /**
+   * Working directory of the worker, and the base of a relative script path (a relative `cwd` is
+   * itself resolved against `process.cwd()`). Default `process.cwd()`. Pass the script as
+   * `new URL('./worker.ts', import.meta.url)` to find it wherever the app is started from.
+   */
   cwd?: string;
   /** Where the worker's stdout/stderr go. Default `'inherit'`: printed with a `[name]` prefix. */
   output?: OutputOption;
   /** Restart the worker when it dies. Default false. */
   autoRestart?: boolean | RestartOptions;
-  /** spawn() rejects if the worker has not answered a heartbeat by then. Default 30000 ms. */
+  /**
+   * spawn() rejects with `START_FAILED` if the worker has not answered a heartbeat by then (usually
+   * a script that never calls `run()`). Default 30000 ms.
+   */
   startTimeoutMs?: number;
   /** close(): shutdown message, then SIGTERM, then SIGKILL, all within this. Default 5000 ms. */
   closeGraceMs?: number;
