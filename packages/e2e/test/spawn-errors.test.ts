@@ -138,6 +138,7 @@ describe('per-call debug namespace', () => {
     expect(lines.some((l) => new RegExp(`call sleep\\(\\) id ${id} timed out \\(limit 50 ms\\) after \\d+ ms$`).test(l))).toBe(true);
     expect(lines.some((l) => new RegExp(`call waitForCancel\\(\\) id ${id} aborted, cancel sent after \\d+ ms$`).test(l))).toBe(true);
     expect(lines.some((l) => new RegExp(`call fail\\(\\) id ${id} failed remotely after \\d+ ms$`).test(l))).toBe(true);
+    expect(lines.some((l) => new RegExp(`call echo\\(\\) id ${id} could not be sent \\(ENCODE\\) after \\d+ ms$`).test(l))).toBe(true);
     // Only the per-call namespace was asked for.
     expect(stderr).not.toMatch(/multifrost:parent [^:]/);
   });

@@ -362,8 +362,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     }
     return (
       `did not answer a heartbeat within startTimeoutMs (${timeoutMs} ms). ` +
-      'Check that the worker script calls run() (e.g. `new MyWorker().run()`) when COMLINK_ZMQ_PORT is set, ' +
-      'or raise startTimeoutMs if it needs longer to start'
+      'Check that the worker script calls run() (e.g. `new MyWorker().run()`); a worker in another language ' +
+      'must connect to the port given in COMLINK_ZMQ_PORT. Or raise startTimeoutMs if it needs longer to start'
     );
   }
 
@@ -574,6 +574,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       ? err
       : new MultifrostError('TRANSPORT', `Sending ${p.fn}() to worker ${this.name} failed: ${String(err)}`, { cause: err });
     this.settle(p, transportFailure ? 'transport' : 'neutral');
+    if (debugCalls.enabled) this.logSettled(p, `could not be sent (${error.code})`);
     p.reject(error);
   };
 
