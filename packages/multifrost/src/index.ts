@@ -22,8 +22,8 @@ export type {
   OutputHandler,
   OutputStream,
 } from '@multifrost/parent';
-export { ChildWorker, callContext, currentCall } from '@multifrost/child';
-export type { ChildWorkerOptions, CallContext } from '@multifrost/child';
+export { ChildWorker, callContext, currentCall, RESERVED_NAMES } from '@multifrost/child';
+export type { ChildWorkerOptions, CallContext, ReservedName } from '@multifrost/child';
 export { FileServiceRegistry } from '@multifrost/registry';
 export type { ServiceRegistry, ServiceEntry, DiscoverOptions } from '@multifrost/registry';
 export {

@@ -16,6 +16,7 @@ describe('multifrost umbrella', () => {
       expect(typeof mod.ParentWorker.connect).toBe('function');
       expect(typeof mod.ChildWorker).toBe('function');
       expect(typeof mod.callContext).toBe('function');
+      expect(mod.RESERVED_NAMES).toContain('run');
       expect(typeof mod.FileServiceRegistry).toBe('function');
       expect(mod.APP_V3).toBe('comlink_ipc_v3');
       expect(mod.APP_V4).toBe('comlink_ipc_v4');
