@@ -21,6 +21,29 @@ function describe(value: unknown): string {
 }
 
 /**
+ * An Error would otherwise go out as `{}` (its name, message and stack are not own enumerable
+ * keys), and the receiver could not tell it from an empty result.
+ */
+function describeError(err: Error): string {
+  const name = typeof err.name === 'string' && err.name !== '' ? err.name : 'Error';
+  return `an Error (${name}) cannot be sent (throw it to fail the call, or send its message as a string)`;
+}
+
+function isIterable(obj: object): boolean {
+  return Symbol.iterator in obj || Symbol.asyncIterator in obj;
+}
+
+/**
+ * Generators and iterators keep their state on the sender's side: encoded as maps they would
+ * arrive as `{}`, silently losing every item. Refused until the protocol has streams.
+ */
+function describeIterator(obj: object): string {
+  const tag = Object.prototype.toString.call(obj);
+  const what = tag === '[object Generator]' ? 'a generator' : tag === '[object AsyncGenerator]' ? 'an async generator' : 'an iterator';
+  return `${what} cannot be sent (streams are not supported yet; spread it into an array first)`;
+}
+
+/**
  * Thrown inside the walk; path segments are added while it unwinds, so the happy path never
  * builds a path string (this runs on every message).
  */
@@ -125,6 +148,8 @@ function walk(value: unknown, depth: number, maxDepth: number, base: number): un
   else if (obj instanceof Set) out = walkArray([...obj], depth, maxDepth, base);
   else if (obj instanceof Promise) fail('a Promise cannot be sent (did you forget an await?)');
   else if (obj instanceof WeakMap || obj instanceof WeakSet) fail(describe(obj));
+  else if (obj instanceof Error) fail(describeError(obj));
+  else if (typeof (obj as { next?: unknown }).next === 'function' && isIterable(obj)) fail(describeIterator(obj));
   else out = walkObject(obj as Record<string, unknown>, depth, maxDepth, base);
   // On a throw the stack is cut back by prepareValue, so no finally is needed here.
   ancestors.pop();
