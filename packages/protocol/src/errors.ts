@@ -22,7 +22,12 @@ export type MultifrostErrorCode =
   | 'REGISTRY_CORRUPT'
   | 'ALREADY_REGISTERED'
   | 'SERVICE_NOT_FOUND'
-  | 'TRANSPORT';
+  | 'TRANSPORT'
+  // Remote errors about the call itself (still a RemoteCallError; `remoteType` keeps the remote name).
+  | 'FUNCTION_NOT_FOUND'
+  | 'PRIVATE_METHOD'
+  | 'NAMESPACE_MISMATCH'
+  | 'SHUTTING_DOWN';
 
 const BRAND = Symbol.for('multifrost.error');
 
@@ -61,6 +66,8 @@ export interface RemoteErrorInfo {
   remoteCode?: string;
   functionName?: string;
   worker?: string;
+  /** The local code; default `REMOTE_ERROR`. A protocol-level failure (function not found, ...) has its own. */
+  code?: MultifrostErrorCode;
 }
 
 /** A call that reached the worker and failed there. Keeps the remote name, message and stack. */
@@ -75,7 +82,7 @@ export class RemoteCallError extends MultifrostError {
   constructor(info: RemoteErrorInfo) {
     const where = info.functionName ? ` in ${info.functionName}()` : '';
     const who = info.worker ? ` on ${info.worker}` : '';
-    super('REMOTE_ERROR', `${info.remoteType}: ${info.remoteMessage} (remote${where}${who})`, {
+    super(info.code ?? 'REMOTE_ERROR', `${info.remoteType}: ${info.remoteMessage} (remote${where}${who})`, {
       details: { ...info },
     });
     this.name = 'RemoteCallError';
