@@ -5,26 +5,10 @@
 import { randomFillSync } from 'node:crypto';
 import { APP_V3, DEFAULT_NAMESPACE, type AppId } from './constants.js';
 
-export type MessageType =
-  | 'call'
-  | 'response'
-  | 'error'
-  | 'stdout'
-  | 'stderr'
-  | 'heartbeat'
-  | 'shutdown'
-  | 'cancel';
+/** Every message type a peer may send; `MessageType` and the validator's known set come from here. */
+export const MESSAGE_TYPES = ['call', 'response', 'error', 'stdout', 'stderr', 'heartbeat', 'shutdown', 'cancel'] as const;
 
-export const MESSAGE_TYPES: readonly MessageType[] = [
-  'call',
-  'response',
-  'error',
-  'stdout',
-  'stderr',
-  'heartbeat',
-  'shutdown',
-  'cancel',
-];
+export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export type Metadata = Record<string, unknown>;
 

@@ -4,21 +4,10 @@
  */
 import { DEFAULT_LIMITS, DEFAULT_NAMESPACE, isAppId, type AppId, type ProtocolLimits } from './constants.js';
 import { decodeValue } from './codec.js';
-import type { Message, MessageType } from './messages.js';
+import { MESSAGE_TYPES, type Message } from './messages.js';
 
-export type RejectReason =
-  | 'FRAME_COUNT'
-  | 'DELIMITER'
-  | 'TOO_LARGE'
-  | 'NOT_MSGPACK'
-  | 'NOT_A_MAP'
-  | 'MISSING_KEY'
-  | 'BAD_KEY_TYPE'
-  | 'UNKNOWN_APP'
-  | 'UNKNOWN_TYPE'
-  | 'INVALID_CALL';
-
-export const REJECT_REASONS: readonly RejectReason[] = [
+/** Why an incoming frame set was dropped; the transports keep one counter per entry. */
+export const REJECT_REASONS = [
   'FRAME_COUNT',
   'DELIMITER',
   'TOO_LARGE',
@@ -29,7 +18,9 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'UNKNOWN_APP',
   'UNKNOWN_TYPE',
   'INVALID_CALL',
-];
+] as const;
+
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export interface Rejection {
   ok: false;
@@ -50,16 +41,7 @@ export type FramesResult =
   | { ok: true; message: Message; peer?: Buffer }
   | (Rejection & { peer?: Buffer });
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set<MessageType>([
-  'call',
-  'response',
-  'error',
-  'stdout',
-  'stderr',
-  'heartbeat',
-  'shutdown',
-  'cancel',
-]);
+const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(MESSAGE_TYPES);
 
 function reject(reason: RejectReason, detail: string, extra?: Partial<Rejection>): Rejection {
   return extra ? { ok: false, reason, detail, ...extra } : { ok: false, reason, detail };
