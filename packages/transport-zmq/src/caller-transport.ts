@@ -1,6 +1,6 @@
 /**
  * The parent's transport: a zeromq DEALER. It sends `[empty, payload]` and receives
- * `[empty, payload]` (PROTOCOL.md §1); it binds in spawn mode and connects in connect mode.
+ * `[empty, payload]` ([protocol](../../../docs/protocol.md)); it binds in spawn mode and connects in connect mode.
  */
 import type { Message } from '@multifrost/protocol';
 import { Dealer } from 'zeromq';
@@ -21,8 +21,8 @@ export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements Call
     return this.enqueue([EMPTY], message);
   }
 
-  post(message: Message, onError: (err: Error, message: Message) => void): void {
-    this.enqueueWith([EMPTY], message, onError as SendErrorHandler);
+  post(message: Message, onError: (err: Error, message: Message) => void): Error | undefined {
+    return this.enqueueWith([EMPTY], message, onError as SendErrorHandler);
   }
 
   protected deliver(message: Message): void {
@@ -30,6 +30,7 @@ export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements Call
   }
 }
 
+/** @deprecated Use `zmqTransport(options).caller()`. */
 export function createCallerTransport(options?: TransportOptions): CallerTransport {
   return new ZmqCallerTransport(options);
 }

@@ -1,7 +1,9 @@
 /**
- * @multifrost/transport-zmq: the ZeroMQ DEALER (parent) and ROUTER (child) transports behind the
- * CallerTransport / ServiceTransport interfaces.
+ * @multifrost/transport-zmq: the transport interfaces parent and child depend on, and the ZeroMQ
+ * DEALER (caller) / ROUTER (service) implementation behind `zmqTransport()`.
  */
+export { zmqTransport } from './zmq-transport.js';
 export { createCallerTransport, ZmqCallerTransport } from './caller-transport.js';
 export { createServiceTransport, ZmqServiceTransport } from './service-transport.js';
-export type { CallerTransport, ServiceTransport, TransportOptions, TransportStats } from './types.js';
+export { tcpEndpoint, portOf, hostOf, isTcp } from './endpoint.js';
+export type { CallerTransport, ServiceTransport, TransportFactory, TransportOptions, TransportStats } from './types.js';

@@ -1,6 +1,6 @@
 /**
  * The child's transport: a zeromq ROUTER. It receives `[routing_id, empty, payload]` and replies
- * `[routing_id, empty, payload]` (PROTOCOL.md §1); it connects in spawn mode and binds in connect
+ * `[routing_id, empty, payload]` ([protocol](../../../docs/protocol.md)); it connects in spawn mode and binds in connect
  * mode.
  *
  * Like every public peer, it does not set ROUTER_MANDATORY: a message to a routing id that is not
@@ -26,8 +26,8 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
     return this.enqueue([peer, EMPTY], message);
   }
 
-  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): void {
-    this.enqueueWith([peer, EMPTY], message, onError as SendErrorHandler, onSent);
+  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): Error | undefined {
+    return this.enqueueWith([peer, EMPTY], message, onError as SendErrorHandler, onSent);
   }
 
   protected deliver(message: Message, peer: Buffer | undefined): void {
@@ -36,6 +36,7 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
   }
 }
 
+/** @deprecated Use `zmqTransport(options).service()`. */
 export function createServiceTransport(options?: TransportOptions): ServiceTransport {
   return new ZmqServiceTransport(options);
 }

@@ -14,7 +14,7 @@ import {
 import { createServer } from 'node:net';
 import type { Dealer, Router } from 'zeromq';
 import { debug } from './debug.js';
-import { checkPort, hostOf, isIpv6, isLoopback, portOf, tcpEndpoint } from './endpoint.js';
+import { checkEndpoint, hostOf, isIpv6, isLoopback, isTcp, portOf, tcpEndpoint } from './endpoint.js';
 import { resolveOptions, type ZmqSocketOptions } from './options.js';
 import { PeerTracker } from './peer-tracker.js';
 import { createStats } from './stats.js';
@@ -34,7 +34,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   private peers: PeerTracker | undefined;
   private readonly bound: string[] = [];
   private readonly connected = new Set<string>();
-  private portValue: number | undefined;
+  private endpointValue: string | undefined;
   private looping = false;
   private closedFlag = false;
   private closePromise: Promise<void> | undefined;
@@ -54,8 +54,13 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     this.writer = new WriterQueue(this.socket, resolved.sendTimeoutMs, this.stats, () => this.describe());
   }
 
+  get endpoint(): string | undefined {
+    return this.endpointValue;
+  }
+
   get port(): number | undefined {
-    return this.portValue;
+    const endpoint = this.endpointValue;
+    return endpoint !== undefined && isTcp(endpoint) ? portOf(endpoint) : undefined;
   }
 
   get connectedPeers(): number {
@@ -66,46 +71,44 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     return this.closedFlag;
   }
 
-  async bind(port = 0): Promise<number> {
+  async bind(endpoint?: string): Promise<string> {
     this.assertOpen('bind');
-    checkPort('bind()', port, true);
-    if (!isLoopback(this.host)) {
-      this.warn(
-        `binding ${tcpEndpoint(this.host, port || '*')}: Multifrost messages are not authenticated; anyone who can reach this address can call the worker`,
-      );
+    const target = endpoint === undefined ? tcpEndpoint(this.host, '*') : checkEndpoint('bind()', endpoint);
+    if (isTcp(target)) {
+      const host = hostOf(target);
+      if (!isLoopback(host)) {
+        this.warn(`binding ${target}: Multifrost messages are not authenticated; anyone who can reach this address can call the worker`);
+      }
+      if (isIpv6(host)) this.socket.ipv6 = true;
     }
-    if (isIpv6(this.host)) this.socket.ipv6 = true;
-    const endpoint = tcpEndpoint(this.host, port === 0 ? '*' : port);
     this.trackPeers();
     try {
-      await this.socket.bind(endpoint);
+      await this.socket.bind(target);
     } catch (err) {
-      throw new MultifrostError('TRANSPORT', `Could not bind ${endpoint}: ${(err as Error).message}`, { cause: err });
+      throw new MultifrostError('TRANSPORT', `Could not bind ${target}: ${(err as Error).message}`, { cause: err });
     }
-    // The port libzmq actually chose: binding `*` and reading it back has no probe-then-bind race.
-    const real = this.socket.lastEndpoint ?? endpoint;
+    // The endpoint libzmq actually chose: binding `*` and reading it back has no probe-then-bind race.
+    const real = this.socket.lastEndpoint ?? target;
     this.bound.push(real);
-    this.portValue = portOf(real);
+    this.endpointValue = real;
     debug('bound %s', real);
     this.startLoop();
-    return this.portValue;
+    return real;
   }
 
-  connect(port: number, host = '127.0.0.1'): void {
+  connect(endpoint: string): void {
     this.assertOpen('connect');
-    checkPort('connect()', port, false);
-    if (isIpv6(host)) this.socket.ipv6 = true;
-    const endpoint = tcpEndpoint(host, port);
+    const target = checkEndpoint('connect()', endpoint);
+    if (isTcp(target) && isIpv6(hostOf(target))) this.socket.ipv6 = true;
     this.trackPeers();
-    this.socket.connect(endpoint);
-    this.connected.add(endpoint);
-    this.portValue = port;
-    debug('connecting to %s', endpoint);
+    this.socket.connect(target);
+    this.connected.add(target);
+    this.endpointValue = target;
+    debug('connecting to %s', target);
     this.startLoop();
   }
 
-  disconnect(port: number, host = '127.0.0.1'): void {
-    const endpoint = tcpEndpoint(host, port);
+  disconnect(endpoint: string): void {
     if (!this.connected.delete(endpoint) || this.closedFlag) return;
     try {
       this.socket.disconnect(endpoint);
@@ -126,31 +129,34 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
 
   /** Encodes now and queues `[...head, payload]`; an encode error rejects and sends nothing. */
   protected enqueue(head: Buffer[], message: Message): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.enqueueWith(head, message, reject, resolve));
+    return new Promise<void>((resolve, reject) => {
+      const failed = this.enqueueWith(head, message, reject, resolve);
+      if (failed) reject(failed);
+    });
   }
 
-  /** `onError` gets the message as its second argument (see WriterQueue.post). */
-  protected enqueueWith(head: Buffer[], message: Message, onError: SendErrorHandler, onSent?: () => void): void {
+  /**
+   * Returns the error when the message cannot be queued at all (closed, encode failure), so a
+   * caller learns of it before `post` returns; `onError` (which gets the message as its second
+   * argument, see WriterQueue.post) only hears of failures after queueing.
+   */
+  protected enqueueWith(head: Buffer[], message: Message, onError: SendErrorHandler, onSent?: () => void): Error | undefined {
     if (this.closedFlag) {
       this.stats.sendErrors++;
-      onError(new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`), message);
-      return;
+      return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
     }
     let payload: Buffer;
     try {
       payload = encodeMessage(message, this.limits);
     } catch (err) {
       this.stats.sendErrors++;
-      onError(
-        err instanceof MultifrostError
-          ? err
-          : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, { cause: err }),
-        message,
-      );
-      return;
+      return err instanceof MultifrostError
+        ? err
+        : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, { cause: err });
     }
     head.push(payload);
     this.writer.post(head, onError, onSent, message);
+    return undefined;
   }
 
   /** Hands a valid message to the subclass's onMessage (peer is set for a ROUTER). */
@@ -224,7 +230,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     this.peers?.stop();
     // libzmq closes the listeners in its I/O thread, after close() returns; wait until their ports
     // are free, so that a re-bind of the same port right after close() resolves cannot fail.
-    await Promise.all(this.bound.map((endpoint) => waitUntilFree(hostOf(endpoint), portOf(endpoint))));
+    await Promise.all(this.bound.filter(isTcp).map((endpoint) => waitUntilFree(hostOf(endpoint), portOf(endpoint))));
     debug('closed %s', this.describe());
   }
 }

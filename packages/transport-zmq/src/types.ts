@@ -4,8 +4,9 @@
  */
 import type { Message, ProtocolLimits, RejectReason, Rejection } from '@multifrost/protocol';
 
+/** Settings of the ZeroMQ transport (`zmqTransport(options)`). */
 export interface TransportOptions {
-  /** Interface to bind; default `127.0.0.1`. Anything else logs a warning (no authentication). */
+  /** Interface `bind()` uses when given no endpoint; default `127.0.0.1`. Anything else logs a warning (no authentication). */
   host?: string;
   /** A send that no peer accepts within this time fails with `SEND_TIMEOUT`. Default 5000 ms. */
   sendTimeoutMs?: number;
@@ -41,15 +42,24 @@ export interface TransportStats {
 }
 
 interface TransportBase {
-  /** Binds `tcp://<host>:<port>` (port 0 = any free port) and resolves with the real port. */
-  bind(port?: number): Promise<number>;
-  /** Connects to `tcp://<host>:<port>` (default host 127.0.0.1). Returns at once; ZMQ connects in the background. */
-  connect(port: number, host?: string): void;
-  /** Drops a connection made with `connect` (used to re-point a parent at a moved service). */
-  disconnect(port: number, host?: string): void;
-  /** The bound or connected port, once known. */
+  /**
+   * Binds an endpoint and resolves with the real one. The default is any free TCP port on the
+   * configured `host`; `tcp://host:0` (or `:*`) also means any free port. With the ZeroMQ
+   * transport, `ipc://path` works too. Resolves e.g. with `tcp://127.0.0.1:53211`.
+   */
+  bind(endpoint?: string): Promise<string>;
+  /** Connects to an endpoint such as `tcp://127.0.0.1:53211`. Returns at once; the link comes up in the background. */
+  connect(endpoint: string): void;
+  /** Drops a connection made with `connect` (used to re-point a parent at a moved service). Unknown endpoints are ignored. */
+  disconnect(endpoint: string): void;
+  /** The endpoint last bound (its real form) or connected, once there is one. */
+  readonly endpoint: string | undefined;
+  /**
+   * Convenience for the TCP profile: the port of `endpoint` when it is a `tcp://` endpoint,
+   * otherwise undefined. Public peers still exchange ports (`COMLINK_ZMQ_PORT`, `services.json`).
+   */
   readonly port: number | undefined;
-  /** Number of peers with a completed ZMTP handshake right now. */
+  /** Number of peers with a completed handshake right now. */
   readonly connectedPeers: number;
   /** Called whenever `connectedPeers` changes. */
   onPeersChanged: ((connectedPeers: number) => void) | undefined;
@@ -58,31 +68,45 @@ interface TransportBase {
   readonly stats: TransportStats;
   readonly limits: ProtocolLimits;
   readonly closed: boolean;
-  /** Idempotent. Releases the port at once; queued sends reject with `CLOSED`. */
+  /** Idempotent. Releases the endpoint at once; queued sends reject with `CLOSED`. */
   close(): Promise<void>;
 }
 
-/** Parent side: a DEALER. Sends `[empty, payload]`, receives `[empty, payload]`. */
+/** Parent side (a DEALER with ZeroMQ). Sends and receives messages without a peer address. */
 export interface CallerTransport extends TransportBase {
   /** Encodes and queues a message. Rejects with `ENCODE`, `SEND_TIMEOUT` or `CLOSED`. */
   send(message: Message): Promise<void>;
   /**
-   * Like send, without a Promise per message (hot paths): `onError` hears of any failure. A message
-   * that cannot be encoded, or a closed transport, is reported before `post` returns. `onError`
-   * gets the message too, so one shared handler serves every call.
+   * Like send, without a Promise per message (hot paths). A failure known at once (the message
+   * cannot be encoded, the transport is closed) is RETURNED and `onError` is not called; a later
+   * failure (`SEND_TIMEOUT`, `CLOSED` while queued) goes to `onError`, with the message, so one
+   * shared handler serves every call. Returns undefined when the message was queued.
    */
-  post(message: Message, onError: (err: Error, message: Message) => void): void;
+  post(message: Message, onError: (err: Error, message: Message) => void): Error | undefined;
   onMessage: ((message: Message) => void) | undefined;
 }
 
-/** Child side: a ROUTER. Receives `[routing_id, empty, payload]`, replies to a routing id. */
+/** Child side (a ROUTER with ZeroMQ). Receives messages with the sender's routing id, replies to one. */
 export interface ServiceTransport extends TransportBase {
   /** Encodes and queues a message for one peer. Rejects with `ENCODE`, `SEND_TIMEOUT` or `CLOSED`. */
   send(peer: Buffer, message: Message): Promise<void>;
   /**
-   * Like send, without a Promise per message: `onSent` once libzmq took it, `onError` on failure.
-   * A message that cannot be encoded, or a closed transport, is reported before `post` returns.
+   * Like send, without a Promise per message: `onSent` once the transport took it. As with
+   * `CallerTransport.post`, a failure known at once is returned (no `onError`), a later one goes
+   * to `onError`.
    */
-  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): void;
+  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): Error | undefined;
   onMessage: ((message: Message, peer: Buffer) => void) | undefined;
+}
+
+/**
+ * Makes the two ends of one kind of transport. Parent and child take one of these (ZeroMQ by
+ * default), so another transport, or the in-memory pair of the tests, plugs in without touching them.
+ * Each call returns a new, unbound transport.
+ */
+export interface TransportFactory {
+  caller(): CallerTransport;
+  service(): ServiceTransport;
+  /** Short name for messages and debug output, e.g. `zmq` or `memory`. */
+  readonly name: string;
 }
