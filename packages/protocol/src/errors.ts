@@ -22,6 +22,7 @@ export type MultifrostErrorCode =
   | 'REGISTRY_CORRUPT'
   | 'ALREADY_REGISTERED'
   | 'SERVICE_NOT_FOUND'
+  | 'LEASE_LOST'
   | 'TRANSPORT'
   // Remote errors about the call itself (still a RemoteCallError; `remoteType` keeps the remote name).
   | 'FUNCTION_NOT_FOUND'
