@@ -1,5 +1,5 @@
 /**
- * What a parent may call on a worker (PROTOCOL.md §8): the methods the user's class and its
+ * What a parent may call on a worker ([docs/protocol.md](../../../docs/protocol.md#choices-and-clarifications), `listFunctions()`): the methods the user's class and its
  * user-defined base classes define, and the user's own instance fields holding functions (arrow
  * fields such as `greet = (n) => ...`), minus `_`-prefixed names, the reserved names, and
  * `Object.prototype` members. Computed once at start; dispatch is a Map lookup, so `stop`, `run`,

@@ -1,32 +1,80 @@
 /** The options a worker is constructed with (docs/api.md, ChildWorker). */
 import type { ServiceRegistry } from '@multifrost/registry';
-import type { TransportOptions } from '@multifrost/transport-zmq';
+import type { TransportFactory, TransportOptions } from '@multifrost/transport-zmq';
 
 export interface ChildWorkerOptions {
-  /** Connect mode: register under this id in the service registry. */
+  /**
+   * Connect mode: register under this id in the service registry. Without it (and outside spawn
+   * mode) `start()` fails.
+   * @example new MathWorker({ serviceId: 'math' }).run()
+   */
   serviceId?: string;
-  /** Namespace this worker serves. Calls to another namespace get an error reply. Default `"default"`. */
+  /**
+   * Namespace this worker serves. Calls to another namespace get an error reply.
+   * @default 'default'
+   */
   namespace?: string;
-  /** Most handlers running at once; further calls wait in order. Default: unlimited. */
+  /**
+   * Most handlers running at once; further calls wait in arrival order.
+   * @default Infinity (unlimited)
+   * @example { maxConcurrency: 4 }
+   */
   maxConcurrency?: number;
-  /** How long stop() lets in-flight calls finish before aborting them. Default 5000 ms. */
+  /**
+   * How long stop() lets in-flight calls finish before aborting their `signal`, in ms.
+   * @default 5000
+   */
   shutdownGraceMs?: number;
-  /** Registry for connect mode. Default: the file registry (`MULTIFROST_HOME` or ~/.multifrost). */
+  /**
+   * Registry for connect mode.
+   * @default new FileServiceRegistry() (`MULTIFROST_HOME`, else ~/.multifrost)
+   */
   registry?: ServiceRegistry;
-  /** Socket options (host, timeouts, limits). */
-  transport?: TransportOptions;
-  /** Connect mode: port to bind (0 = any free port). Default 0. */
+  /**
+   * How messages travel: a transport factory, or (as before) the settings of the ZeroMQ one.
+   * @default zmqTransport()
+   * @example { transport: zmqTransport({ sendTimeoutMs: 2000 }) }
+   */
+  transport?: TransportFactory | TransportOptions;
+  /**
+   * Connect mode: where to bind, e.g. `tcp://127.0.0.1:5000` or `ipc:///tmp/math.sock`. Wins over `port`.
+   * @default a free TCP port on the transport's host (127.0.0.1)
+   * @example { serviceId: 'math', endpoint: 'tcp://127.0.0.1:5000' }
+   */
+  endpoint?: string;
+  /**
+   * Connect mode: TCP port to bind on the transport's host (0 = any free port).
+   * @default 0
+   */
   port?: number;
-  /** Install SIGINT/SIGTERM handlers that stop gracefully. Default true. */
+  /**
+   * Install SIGINT/SIGTERM handlers that stop gracefully.
+   * @default true
+   */
   handleSignals?: boolean;
-  /** After a stop caused by a signal, `shutdown` or parent death, exit the process. Default true. */
+  /**
+   * After a stop caused by a signal, `shutdown` or parent death, exit the process.
+   * @default true
+   */
   exitOnStop?: boolean;
-  /** Connect mode: forward console output to connected parents. Default true. */
+  /**
+   * Connect mode: forward console output to connected parents.
+   * @default true
+   */
   forwardOutput?: boolean;
-  /** Obey `shutdown` messages. Default: true in spawn mode, false in connect mode (shared services). */
+  /**
+   * Obey `shutdown` messages.
+   * @default true in spawn mode, false in connect mode (a shared service)
+   */
   acceptRemoteShutdown?: boolean;
-  /** Spawn mode: how often to check that the parent is alive. Default 200 ms. */
+  /**
+   * Spawn mode: how often to check that the parent is alive, in ms.
+   * @default 200
+   */
   parentCheckIntervalMs?: number;
-  /** Don't print the "ready" line in connect mode. */
+  /**
+   * Don't print the "ready" line in connect mode.
+   * @default false
+   */
   quiet?: boolean;
 }

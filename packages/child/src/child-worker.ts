@@ -18,7 +18,7 @@ export abstract class ChildWorker {
     this.#runtime = new WorkerRuntime(this, ChildWorker.prototype, opts);
   }
 
-  /** The methods a parent may call, sorted (PROTOCOL.md §8). */
+  /** The methods a parent may call, sorted ([docs/protocol.md](../../../docs/protocol.md#choices-and-clarifications)). */
   listFunctions(): string[] {
     return this.#runtime.listFunctions();
   }
@@ -50,6 +50,11 @@ export abstract class ChildWorker {
 
   /** Graceful stop: refuse new calls, let in-flight ones finish (within the grace), unregister, close. */
   stop(): Promise<void> {
+    return this.#runtime.stop();
+  }
+
+  /** `await using worker = new MyWorker(...)` stops it at the end of the block. A symbol, so no name is taken from the user. */
+  [Symbol.asyncDispose](): Promise<void> {
     return this.#runtime.stop();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Spawn mode: a worker must not outlive its parent (PROTOCOL.md §6), even when the parent was
+ * Spawn mode: a worker must not outlive its parent ([docs/spawn-mode.md](../../../docs/spawn-mode.md#ending)), even when the parent was
  * SIGKILLed and could not clean up. Polls the parent PID and reports its death once.
  */
 import { readFileSync } from 'node:fs';

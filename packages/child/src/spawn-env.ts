@@ -1,5 +1,5 @@
 /**
- * Reading what a spawning parent handed over in the environment (PROTOCOL.md §6), and removing
+ * Reading what a spawning parent handed over in the environment ([docs/spawn-mode.md](../../../docs/spawn-mode.md#what-happens)), and removing
  * it so this worker's own subprocesses don't think they were spawned by our parent.
  */
 import { ENV_PARENT_PID, ENV_PORT, ENV_WORKER_MODE, MultifrostError } from '@multifrost/protocol';

@@ -2,6 +2,9 @@ import { isMultifrostError, type MultifrostError } from '@multifrost/protocol';
 import { describe, expect, it } from 'vitest';
 import { ChildWorker } from '../src/child-worker.js';
 import { RESERVED_NAMES } from '../src/index.js';
+import { Dispatcher } from '../src/dispatcher.js';
+import { ProcessLifecycle } from '../src/lifecycle.js';
+import { ReplySender } from '../src/reply-sender.js';
 import { WorkerRuntime } from '../src/worker-runtime.js';
 
 const reservedMembers = RESERVED_NAMES.filter((n) => n !== 'constructor');
@@ -124,10 +127,16 @@ describe('what is callable', () => {
   });
 
   it('library member names are free for user methods', () => {
-    const runtime = new WorkerRuntime({}, Object.prototype, {});
+    // The runtime and the parts it coordinates: none of their member names may be taken from the user.
+    const sink = { send: () => undefined };
+    const parts: object[] = [
+      new WorkerRuntime({}, Object.prototype, {}),
+      new Dispatcher({ owner: {}, methods: new Map(), namespace: 'default' }, sink),
+      new ReplySender({ closed: false, post: () => undefined }),
+      new ProcessLifecycle({ exitOnStop: false, parentCheckIntervalMs: 200 }, () => undefined, () => false),
+    ];
     const names = new Set([
-      ...Object.getOwnPropertyNames(WorkerRuntime.prototype),
-      ...Object.getOwnPropertyNames(runtime),
+      ...parts.flatMap((p) => [...Object.getOwnPropertyNames(Object.getPrototypeOf(p)), ...Object.getOwnPropertyNames(p)]),
       'execute', 'send', 'finish', 'next', 'queue', 'options', 'transport', 'registry', 'state', 'surface', 'onMessage',
     ]);
     const free = [...names].filter((n) => !(RESERVED_NAMES as readonly string[]).includes(n));

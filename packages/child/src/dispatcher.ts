@@ -1,0 +1,212 @@
+/**
+ * Which calls run, and when: admission (open or not, namespace, private and unknown names, the
+ * list-functions call), the bounded-concurrency queue, the table of calls still running,
+ * cancellation, and the drain a stop waits on. It touches no socket and no process: every answer
+ * goes to a ReplySink, so a test can drive it with plain messages and a recording sink.
+ */
+import {
+  LIST_FUNCTIONS_CALL,
+  MultifrostError,
+  createDebug,
+  createError,
+  createResponse,
+  errorInitFrom,
+  type CallMessage,
+  type ErrorInit,
+  type Message,
+} from '@multifrost/protocol';
+import { CallState } from './call-state.js';
+import { isThenable, runHandler, storedCallDone } from './call-context.js';
+
+/** Per-call events; every use is behind `.enabled` so a worker pays nothing for it when off. */
+const callDebug = createDebug('multifrost:child:calls');
+
+export type Method = (...args: unknown[]) => unknown;
+
+/** Where the dispatcher's answers go. Called synchronously, once per reply. */
+export interface ReplySink {
+  send(peer: Buffer, message: Message): void;
+}
+
+export interface DispatcherOptions {
+  /** The `this` of every handler. */
+  owner: object;
+  /** The callable surface, by name; fixed for the dispatcher's life. */
+  methods: ReadonlyMap<string, Method>;
+  namespace: string;
+  /** Most handlers running at once. Default: unlimited. */
+  maxConcurrency?: number;
+}
+
+interface Queued {
+  msg: CallMessage;
+  peer: Buffer;
+  method: Method;
+}
+
+const SHUTTING_DOWN: ErrorInit = { name: 'ShuttingDownError', message: 'Worker is shutting down' };
+
+export class Dispatcher {
+  private readonly owner: object;
+  private readonly methods: ReadonlyMap<string, Method>;
+  private readonly namespace: string;
+  private readonly limit: number;
+  private readonly sink: ReplySink;
+  /** Closed until the worker is running, and again once it stops: calls then get ShuttingDownError. */
+  private accepting = false;
+  private readonly active = new Map<string, CallState>();
+  private readonly queue: Queued[] = [];
+  private drained: (() => void) | undefined;
+
+  constructor(options: DispatcherOptions, sink: ReplySink) {
+    this.owner = options.owner;
+    this.methods = options.methods;
+    this.namespace = options.namespace;
+    this.limit = options.maxConcurrency ?? Infinity;
+    this.sink = sink;
+  }
+
+  /** Starts admitting calls. */
+  open(): void {
+    this.accepting = true;
+  }
+
+  /** Handlers that have yielded and not settled yet (a synchronous handler is never counted). */
+  get running(): number {
+    return this.active.size;
+  }
+
+  /** Calls admitted but waiting for a free slot. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  listFunctions(): string[] {
+    return [...this.methods.keys()].sort();
+  }
+
+  call(msg: CallMessage, peer: Buffer): void {
+    if (callDebug.enabled) callDebug('call %s %s() received', msg.id, msg.function);
+    if (!this.accepting) {
+      this.replyError(peer, msg, SHUTTING_DOWN);
+      return;
+    }
+    const fn = msg.function;
+    if (msg.namespace !== this.namespace) {
+      this.replyError(peer, msg, {
+        name: 'NamespaceError',
+        message: `Namespace '${msg.namespace}' is not served by this worker (it serves '${this.namespace}')`,
+      });
+      return;
+    }
+    if (fn === LIST_FUNCTIONS_CALL) {
+      this.sink.send(peer, createResponse(msg.id, this.listFunctions(), msg.app));
+      return;
+    }
+    if (fn.startsWith('_')) {
+      this.replyError(peer, msg, { name: 'PrivateMethodError', message: `Cannot call private method '${fn}'` });
+      return;
+    }
+    const method = this.methods.get(fn);
+    if (!method) {
+      this.replyError(peer, msg, { name: 'FunctionNotFoundError', message: `Function '${fn}' not found` });
+      return;
+    }
+    if (this.active.size >= this.limit) {
+      if (callDebug.enabled) callDebug('call %s queued (%d running)', msg.id, this.active.size);
+      this.queue.push({ msg, peer, method });
+      return;
+    }
+    this.execute(msg, peer, method);
+  }
+
+  /** The parent gave up on call `id`: abort it if it runs, drop it if it still waits. */
+  cancel(id: string): void {
+    const running = this.active.get(id);
+    if (running) {
+      if (callDebug.enabled) callDebug('call %s cancelled while running', id);
+      running.abort(new MultifrostError('ABORTED', `Call ${id} was cancelled by the parent`));
+      if (this.drained && this.waitingCalls() === 0) this.drained();
+      return;
+    }
+    const at = this.queue.findIndex((q) => q.msg.id === id);
+    if (at >= 0) {
+      // Not started yet: drop it. The parent already rejected it locally.
+      if (callDebug.enabled) callDebug('call %s cancelled before it started', id);
+      this.queue.splice(at, 1);
+    }
+  }
+
+  /**
+   * Stops admitting, refuses the queued calls, and resolves once no running call is still
+   * awaited, or after `graceMs`; the handlers still running then are aborted.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.accepting = false;
+    for (const q of this.queue.splice(0)) this.replyError(q.peer, q.msg, SHUTTING_DOWN);
+    if (this.waitingCalls() === 0) return;
+    const drained = new Promise<void>((resolve) => (this.drained = resolve));
+    const timer = setTimeout(() => this.drained?.(), graceMs);
+    await drained;
+    clearTimeout(timer);
+    for (const call of this.active.values()) call.abort(new MultifrostError('ABORTED', 'Worker is stopping'));
+  }
+
+  /**
+   * Runs one call. The hot path: a handler that returns a plain value is answered synchronously,
+   * with no promise, no context storage and no bookkeeping beyond the call state.
+   */
+  private execute(msg: CallMessage, peer: Buffer, method: Method): void {
+    const call = new CallState(msg);
+    let value: unknown;
+    let stored: boolean;
+    try {
+      ({ value, stored } = runHandler(call, method, this.owner, msg.args));
+    } catch (err) {
+      this.finish(call, peer, msg, false, false, err); // runHandler counted a stored call out
+      return;
+    }
+    if (!isThenable(value)) {
+      this.finish(call, peer, msg, stored, true, value);
+      return;
+    }
+    // Registered only now: until the handler yields, no cancel or stop can reach it.
+    this.active.set(msg.id, call);
+    Promise.resolve(value).then(
+      (result) => this.finish(call, peer, msg, stored, true, result),
+      (err: unknown) => this.finish(call, peer, msg, stored, false, err),
+    );
+  }
+
+  private finish(call: CallState, peer: Buffer, msg: CallMessage, stored: boolean, ok: boolean, outcome: unknown): void {
+    if (ok) {
+      if (callDebug.enabled) callDebug('call %s %s() replied', msg.id, msg.function);
+      this.sink.send(peer, createResponse(msg.id, outcome, msg.app));
+    } else {
+      if (callDebug.enabled) callDebug('call %s %s() failed: %s', msg.id, msg.function, outcome instanceof Error ? outcome.message : outcome);
+      this.replyError(peer, msg, errorInitFrom(outcome));
+    }
+    call.dispose();
+    if (stored) storedCallDone();
+    if (this.active.delete(msg.id) || this.queue.length > 0 || this.drained) this.next();
+  }
+
+  private next(): void {
+    while (this.queue.length > 0 && this.active.size < this.limit && this.accepting) {
+      const q = this.queue.shift()!;
+      this.execute(q.msg, q.peer, q.method);
+    }
+    if (this.drained && this.waitingCalls() === 0) this.drained();
+  }
+
+  /** Calls someone still waits for: cancelled ones (the parent gave up on them) don't hold up a stop. */
+  private waitingCalls(): number {
+    let n = 0;
+    for (const call of this.active.values()) if (!call.aborted) n++;
+    return n;
+  }
+
+  private replyError(peer: Buffer, msg: CallMessage, init: ErrorInit): void {
+    this.sink.send(peer, createError(msg.id, init, msg.app));
+  }
+}
