@@ -5,6 +5,10 @@
  *
  * Same-PID re-registration is allowed and overwrites: the entry is ours, so "already running"
  * would only stop a process from re-registering after restarting its own server on a new port.
+ *
+ * On disk nothing changes for the peers: entries stay `{port, pid, started}`. The endpoint of an
+ * entry is derived (`tcp://127.0.0.1:<port>`), the lease token is the pid and `started`, and there
+ * is no TTL: an entry lives as long as its process, so there is no `renew`.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +16,9 @@ import { MultifrostError } from '@multifrost/protocol';
 import { RegistryFile } from './registry-file.js';
 import { defaultRegistryHome, registryPaths } from './registry-home.js';
 import { withLock, type LockOptions } from './registry-lock.js';
-import { getRaw, liveEntry, setRaw, toEntry, validateServiceId } from './service-entries.js';
-import type { DiscoverOptions, ServiceEntry, ServiceRegistry } from './types.js';
+import { entryToken, getRaw, liveEntry, setRaw, toEntry, validateServiceId, type FileServiceEntry } from './service-entries.js';
+import { isPort, portOfEndpoint } from './tcp-endpoint.js';
+import type { BindEndpoint, DiscoverOptions, RegisterOptions, RegistrationLease, ServiceRegistry } from './types.js';
 
 export interface FileServiceRegistryOptions {
   /** Directory holding services.json and services.lock. Default `$MULTIFROST_HOME` or `~/.multifrost`, read at construction. */
@@ -55,10 +60,24 @@ export class FileServiceRegistry implements ServiceRegistry {
     this.registryFile = new RegistryFile(this.file);
   }
 
-  async register(serviceId: string, bind: number | (() => Promise<number>)): Promise<ServiceEntry> {
+  /**
+   * Registers `serviceId`; `bind` runs under the lock and must resolve to a `tcp://<host>:<port>`
+   * endpoint, whose port is what gets written (the public peers read only `port`).
+   */
+  register(serviceId: string, bind: BindEndpoint, options?: RegisterOptions): Promise<RegistrationLease>;
+  /** @deprecated Pass a `bind` that resolves to an endpoint and keep the lease; this shape will be removed. */
+  register(serviceId: string, bind: number | (() => Promise<number>)): Promise<FileServiceEntry>;
+  async register(
+    serviceId: string,
+    bind: number | (() => Promise<number | string>),
+    options: RegisterOptions = {},
+  ): Promise<RegistrationLease | FileServiceEntry> {
     validateServiceId(serviceId);
+    const { signal } = options;
+    throwIfAborted(signal, 'Registration', serviceId);
     await fs.mkdir(this.home, { recursive: true, mode: 0o700 });
-    return withLock(this.lockFile, this.lockOptions, async () => {
+    const locked = { ...this.lockOptions, ...(signal ? { signal } : {}) };
+    const outcome = await withLock(this.lockFile, locked, async () => {
       // A corrupt file throws here, before bind: we never overwrite what we couldn't read.
       const data = await this.registryFile.read();
       const existing = liveEntry(serviceId, getRaw(data, serviceId));
@@ -69,21 +88,42 @@ export class FileServiceRegistry implements ServiceRegistry {
           { details: { ...existing } },
         );
       }
+      // The wait for the lock may have ended in the abort; don't bind for a caller who left.
+      throwIfAborted(signal, 'Registration', serviceId);
       // Bound while we hold the lock, so the port we record is really listening by the time
       // anyone can read it (the public peers register first and bind after).
-      const port = typeof bind === 'number' ? bind : await bind();
-      if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+      const bound = typeof bind === 'number' ? bind : await bind();
+      const legacy = typeof bound === 'number';
+      const port = legacy ? bound : portOfEndpoint(serviceId, bound);
+      if (!isPort(port)) {
         throw new MultifrostError('INVALID_ARGUMENT', `register('${serviceId}'): port must be an integer in 1-65535, got ${String(port)}`);
       }
-      const entry: ServiceEntry = { serviceId, port, pid: process.pid, started: new Date().toISOString() };
-      setRaw(data, serviceId, { port, pid: entry.pid, started: entry.started });
+      const started = uniqueStarted(existing?.started);
+      setRaw(data, serviceId, { port, pid: process.pid, started });
       await this.registryFile.write(data);
-      return entry;
+      const entry = toEntry(serviceId, { port, pid: process.pid, started })!;
+      return { legacy, entry };
+    }).catch((err: unknown) => {
+      throw signal?.aborted && err === signal.reason ? abortedError(signal, 'Registration', serviceId) : err;
     });
+    if (outcome.legacy) return outcome.entry;
+    return { serviceId, token: entryToken(outcome.entry), entry: outcome.entry };
   }
 
-  async unregister(serviceId: string): Promise<boolean> {
+  /**
+   * Removes the entry if it is still the registration `lease` names (same pid and `started`), and
+   * resolves true; false if it is gone or someone else's.
+   */
+  unregister(lease: RegistrationLease): Promise<boolean>;
+  /** @deprecated Removes the entry if this process registered it. Pass the lease instead; this shape will be removed. */
+  unregister(serviceId: string): Promise<boolean>;
+  async unregister(leaseOrId: RegistrationLease | string): Promise<boolean> {
+    const serviceId = typeof leaseOrId === 'string' ? leaseOrId : leaseOrId?.serviceId;
     validateServiceId(serviceId);
+    const owns =
+      typeof leaseOrId === 'string'
+        ? (entry: FileServiceEntry) => entry.pid === process.pid
+        : (entry: FileServiceEntry) => entryToken(entry) === leaseOrId.token;
     // No file, nothing of ours: don't create the directory or take the lock just to find that out.
     try {
       await fs.access(this.file);
@@ -93,14 +133,14 @@ export class FileServiceRegistry implements ServiceRegistry {
     return withLock(this.lockFile, this.lockOptions, async () => {
       const data = await this.registryFile.read();
       const entry = toEntry(serviceId, getRaw(data, serviceId));
-      if (!entry || entry.pid !== process.pid) return false;
+      if (!entry || !owns(entry)) return false;
       delete data[serviceId];
       await this.registryFile.write(data);
       return true;
     });
   }
 
-  async lookup(serviceId: string): Promise<ServiceEntry | undefined> {
+  async lookup(serviceId: string): Promise<FileServiceEntry | undefined> {
     validateServiceId(serviceId);
     // No lock: writers replace the file atomically, so a read always sees a whole file, and
     // pollers don't contend with registrations (JS and Python take the lock on every poll).
@@ -108,7 +148,7 @@ export class FileServiceRegistry implements ServiceRegistry {
     return liveEntry(serviceId, getRaw(data, serviceId));
   }
 
-  async discover(serviceId: string, options: DiscoverOptions = {}): Promise<ServiceEntry> {
+  async discover(serviceId: string, options: DiscoverOptions = {}): Promise<FileServiceEntry> {
     validateServiceId(serviceId);
     const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVER_TIMEOUT_MS;
     const pollMs = options.pollMs ?? this.pollMs;
@@ -118,7 +158,7 @@ export class FileServiceRegistry implements ServiceRegistry {
     // and only if it never recovers report the corruption as the reason.
     let lastError: unknown;
     for (;;) {
-      throwIfAborted(signal, serviceId);
+      throwIfAborted(signal, 'Discovery', serviceId);
       try {
         const entry = await this.lookup(serviceId);
         if (entry) return entry;
@@ -136,10 +176,11 @@ export class FileServiceRegistry implements ServiceRegistry {
     });
   }
 
-  async list(): Promise<ServiceEntry[]> {
+  async list(prefix = ''): Promise<FileServiceEntry[]> {
     const data = await this.registryFile.read();
-    const out: ServiceEntry[] = [];
+    const out: FileServiceEntry[] = [];
     for (const [id, raw] of Object.entries(data)) {
+      if (!id.startsWith(prefix)) continue;
       const entry = liveEntry(id, raw);
       if (entry) out.push(entry);
     }
@@ -147,12 +188,23 @@ export class FileServiceRegistry implements ServiceRegistry {
   }
 }
 
-function abortedError(signal: AbortSignal, serviceId: string): MultifrostError {
-  return new MultifrostError('ABORTED', `Discovery of service '${serviceId}' was aborted`, { cause: signal.reason });
+function abortedError(signal: AbortSignal, what: 'Discovery' | 'Registration', serviceId: string): MultifrostError {
+  return new MultifrostError('ABORTED', `${what} of service '${serviceId}' was aborted`, { cause: signal.reason, details: { serviceId } });
 }
 
-function throwIfAborted(signal: AbortSignal | undefined, serviceId: string): void {
-  if (signal?.aborted) throw abortedError(signal, serviceId);
+function throwIfAborted(signal: AbortSignal | undefined, what: 'Discovery' | 'Registration', serviceId: string): void {
+  if (signal?.aborted) throw abortedError(signal, what, serviceId);
+}
+
+/**
+ * Now as ISO, but never equal to the `started` being replaced: the lease token is pid + started, so
+ * a re-registration within the same millisecond must still make the old lease stale.
+ */
+function uniqueStarted(previous: string | undefined): string {
+  let now = Date.now();
+  const before = previous === undefined ? NaN : Date.parse(previous);
+  if (now <= before) now = before + 1;
+  return new Date(now).toISOString();
 }
 
 /** Sleeps, but an abort ends the wait at once rather than at the next poll. */
@@ -160,7 +212,7 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined, serviceId: 
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(abortedError(signal!, serviceId));
+      reject(abortedError(signal!, 'Discovery', serviceId));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -26,12 +26,25 @@ export interface LockOptions {
   staleMs: number;
   /** Longest pause between attempts. */
   pollMs: number;
+  /** Stops waiting for the lock (rejects with the signal's error); a held lock is unaffected. */
+  signal?: AbortSignal;
 }
 
 /** Other peers break locks older than 10 s whatever our staleMs is; refresh well inside that. */
 const PEER_STALE_MS = 10_000;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A pause that an abort ends early (the loop then sees the aborted signal and stops). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const held = await acquire(lockPath, options);
@@ -46,19 +59,20 @@ interface HeldLock {
   release(): Promise<void>;
 }
 
-async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs }: LockOptions): Promise<HeldLock> {
+async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs, signal }: LockOptions): Promise<HeldLock> {
   const deadline = Date.now() + timeoutMs;
   // Start polling fast and back off to pollMs: a lock is usually held for a few milliseconds, and a
   // fixed 100 ms poll serialises a burst of registrations into seconds. Jitter keeps waiters from
   // retrying in lock-step.
   let wait = 2;
   for (;;) {
+    signal?.throwIfAborted();
     const held = await tryCreate(lockPath, staleMs, timeoutMs);
     if (held) return held;
     const st = await statOrUndefined(lockPath);
     if (st && Date.now() - st.mtimeMs > staleMs && (await breakStale(lockPath, staleMs))) continue;
     if (Date.now() >= deadline) throw await timeoutError(lockPath, timeoutMs, staleMs);
-    await sleep(Math.max(1, Math.min(wait * (0.5 + Math.random()), pollMs, deadline - Date.now())));
+    await sleep(Math.max(1, Math.min(wait * (0.5 + Math.random()), pollMs, deadline - Date.now())), signal);
     wait = Math.min(wait * 2, pollMs);
   }
 }

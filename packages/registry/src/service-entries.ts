@@ -5,6 +5,7 @@
  */
 import { MultifrostError } from '@multifrost/protocol';
 import { isRegistrantAlive } from './pid-liveness.js';
+import { LOOPBACK_HOST, loopbackEndpoint } from './tcp-endpoint.js';
 import type { ServiceEntry } from './types.js';
 
 /** The parsed file, exactly as read: entries we can't interpret are kept for the next write. */
@@ -32,12 +33,19 @@ export function setRaw(data: RawRegistry, serviceId: string, value: unknown): vo
   Object.defineProperty(data, serviceId, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** The entry's port/pid/started, or undefined when it has no integer port and pid (skipped, not dropped). */
-export function toEntry(serviceId: string, raw: unknown): ServiceEntry | undefined {
+/** A file entry always has these: the peers' `port` and `pid`. */
+export type FileServiceEntry = ServiceEntry & { port: number; pid: number };
+
+/**
+ * The entry's port/pid/started, with the endpoint the peers imply (loopback TCP on that port), or
+ * undefined when it has no integer port and pid (skipped, not dropped).
+ */
+export function toEntry(serviceId: string, raw: unknown): FileServiceEntry | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
   if (!Number.isInteger(r.port) || !Number.isInteger(r.pid)) return undefined;
-  const entry: ServiceEntry = { serviceId, port: r.port as number, pid: r.pid as number };
+  const port = r.port as number;
+  const entry: FileServiceEntry = { serviceId, endpoint: loopbackEndpoint(port), host: LOOPBACK_HOST, port, pid: r.pid as number };
   // Go writes `start_time`; Rust writes unix seconds, which some writers may emit as a number.
   const started = r.started ?? r.start_time;
   if (typeof started === 'string') entry.started = started;
@@ -46,7 +54,15 @@ export function toEntry(serviceId: string, raw: unknown): ServiceEntry | undefin
 }
 
 /** The entry, if the process that registered it is still the one alive under its PID. */
-export function liveEntry(serviceId: string, raw: unknown): ServiceEntry | undefined {
+export function liveEntry(serviceId: string, raw: unknown): FileServiceEntry | undefined {
   const entry = toEntry(serviceId, raw);
   return entry && isRegistrantAlive(entry.pid, entry.started) ? entry : undefined;
+}
+
+/**
+ * The file registry's lease token: the registrant's pid and `started`, which together name one
+ * registration (a re-registration writes a new `started`), so no secret needs storing on disk.
+ */
+export function entryToken(entry: { pid: number; started?: string }): string {
+  return `${entry.pid}@${entry.started ?? ''}`;
 }
