@@ -13,18 +13,16 @@
  * and set BENCH_CHILD_NODE to a script that execs `node --cpu-prof "$@"` for the children (Node
  * refuses --cpu-prof in NODE_OPTIONS); children exit cleanly, so their profiles are written.
  */
-import { readFileSync } from 'node:fs';
+import { processCpuUs } from '@multifrost/protocol/internal';
 import { pipelined, sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
 import { EXPERIMENTS, startClient, TARGETS, type Client, type TargetName } from './targets.js';
 
-const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
-
 /** [user, system] CPU time of a process in µs. */
 function cpuUs(pid: number): [number, number] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [Number(fields[11]) * TICK_US, Number(fields[12]) * TICK_US];
+  const cpu = processCpuUs(pid);
+  if (cpu === undefined) throw new Error(`no CPU figures for pid ${pid} (focus needs Linux /proc)`);
+  return [cpu.userUs, cpu.systemUs];
 }
 
 const perCall = (a: [number, number], b: [number, number], calls: number): [number, number] => [(b[0] - a[0]) / calls, (b[1] - a[1]) / calls];

@@ -91,12 +91,12 @@ export async function runOne(target: TargetName, c: Counts): Promise<RunResult> 
   const extra: Client[] = [];
   try {
     await new Promise((r) => setTimeout(r, 300));
-    const childRssIdleMb = await rssMb(client.childPid);
+    const childRssIdleMb = rssMb(client.childPid);
     await sequential(client, c.warmup, c.maxScenarioMs);
     const seq = await sequential(client, c.sequential, c.maxScenarioMs);
     const pipelined64 = await pipelined([client], 64, c.pipelined, c.maxScenarioMs);
     const pipelined256 = await pipelined([client], 256, c.pipelined, c.maxScenarioMs);
-    const childRssLoadedMb = await rssMb(client.childPid);
+    const childRssLoadedMb = rssMb(client.childPid);
     const bin1MBps = await binary(client, 1 << 20, c.bin1, c.maxScenarioMs);
     const bin16MBps = await binary(client, 16 << 20, c.bin16, c.maxScenarioMs);
     for (let i = 0; i < 3; i++) extra.push(await startClient(target));

@@ -1,4 +1,5 @@
 /** Small statistics helpers of the benchmark harness. */
+import { residentMb } from '@multifrost/protocol/internal';
 
 export function percentile(sortedAsc: Float64Array | number[], p: number): number {
   if (sortedAsc.length === 0) return Number.NaN;
@@ -12,14 +13,7 @@ export function median(values: number[]): number {
   return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-/** Resident set size of a process in MB, from /proc. */
-export async function rssMb(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-    return kb / 1024;
-  } catch {
-    return Number.NaN;
-  }
+/** Resident set size of a process in MB; NaN where /proc can't tell. */
+export function rssMb(pid: number): number {
+  return residentMb(pid) ?? Number.NaN;
 }

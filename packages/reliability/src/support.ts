@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { residentMb } from '@multifrost/protocol/internal';
 import { isPidAlive } from '@multifrost/registry';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -36,11 +37,7 @@ export async function waitFor(check: () => boolean, timeoutMs: number, what: str
 }
 
 export function rssMb(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-  } catch {
-    return Number.NaN;
-  }
+  return residentMb(pid) ?? Number.NaN;
 }
 
 export function openFds(pid: number): number {

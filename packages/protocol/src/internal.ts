@@ -1,0 +1,9 @@
+/**
+ * `@multifrost/protocol/internal`: what the Multifrost packages share among themselves but users
+ * should not build on (the debug hook, the /proc reader). No semver promise: anything here may
+ * change in any release.
+ */
+export { createDebug, debugEnabled } from './debug.js';
+export type { DebugLog } from './debug.js';
+export { USER_HZ, parseProcStat, readProcStat, processStartTimeMs, processCpuUs, residentMb } from './proc-stat.js';
+export type { ProcStat } from './proc-stat.js';
