@@ -1,22 +1,15 @@
 import { defineConfig } from 'tsup';
+import { library, libraryBuild } from '../../tsup.base';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: false,
-    target: 'node20',
-    platform: 'node',
-    shims: true,
-  },
+  // Not cleaned: the CLI bundle below writes into the same dist.
+  library({ clean: false }),
   {
     entry: ['src/cli.ts'],
     format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    platform: 'node',
+    sourcemap: libraryBuild.sourcemap,
+    target: libraryBuild.target,
+    platform: libraryBuild.platform,
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);
