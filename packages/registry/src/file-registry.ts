@@ -210,6 +210,8 @@ function uniqueStarted(previous: string | undefined): string {
 /** Sleeps, but an abort ends the wait at once rather than at the next poll. */
 function abortableSleep(ms: number, signal: AbortSignal | undefined, serviceId: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    // An abort during the lookup before this sleep fired no event we could still hear.
+    if (signal?.aborted) return reject(abortedError(signal, 'Discovery', serviceId));
     const onAbort = () => {
       clearTimeout(timer);
       reject(abortedError(signal!, 'Discovery', serviceId));

@@ -193,7 +193,7 @@ describe('other peers\u2019 entries', () => {
       weird: { port: 'x', pid: 'y', note: 'not ours to judge' },
     };
     writeFileSync(r.file, JSON.stringify(others));
-    expect(await r.lookup('go')).toEqual({ serviceId: 'go', port: 7001, pid: livePid(), started: others.go.start_time });
+    expect(await r.lookup('go')).toEqual({ serviceId: 'go', endpoint: 'tcp://127.0.0.1:7001', host: '127.0.0.1', port: 7001, pid: livePid(), started: others.go.start_time });
     await r.register('mine', 7003);
     expect(readJson(r)).toEqual({ ...others, mine: expect.objectContaining({ port: 7003 }) });
     expect(readJson(r).go).not.toHaveProperty('started');
