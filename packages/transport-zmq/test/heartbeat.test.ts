@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServiceTransport } from '../src/index.js';
+import { zmqTransport } from '../src/index.js';
 import { track, waitUntil } from './helpers.js';
 
 let child: ChildProcess | undefined;
@@ -16,10 +16,10 @@ afterEach(() => {
 
 describe('ZMTP heartbeats', () => {
   it('a frozen peer (SIGSTOP) is dropped after the heartbeat timeout', { timeout: 40_000 }, async () => {
-    const service = track(createServiceTransport({ zmtpHeartbeatIntervalMs: 100, zmtpHeartbeatTimeoutMs: 400 }));
-    const port = await service.bind();
+    const service = track(zmqTransport({ zmtpHeartbeatIntervalMs: 100, zmtpHeartbeatTimeoutMs: 400 }).service());
+    const endpoint = await service.bind();
     // A raw DEALER in another process, with no heartbeats of its own: libzmq still answers PINGs.
-    const script = `import { Dealer } from 'zeromq'; const d = new Dealer({ linger: 0 }); d.connect('tcp://127.0.0.1:${port}'); setInterval(() => {}, 1000);`;
+    const script = `import { Dealer } from 'zeromq'; const d = new Dealer({ linger: 0 }); d.connect('${endpoint}'); setInterval(() => {}, 1000);`;
     // cwd: this package, where `zeromq` resolves (the suite may run from the repo root).
     child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: 'ignore' });
     await waitUntil(() => service.connectedPeers === 1, 20_000); // a loaded CI machine starts node slowly

@@ -2,7 +2,7 @@
  * Shared test plumbing: every socket a test opens is closed after it, plus small waits.
  */
 import { afterEach } from 'vitest';
-import { createCallerTransport, createServiceTransport, type CallerTransport, type ServiceTransport, type TransportOptions } from '../src/index.js';
+import { zmqTransport, type CallerTransport, type ServiceTransport, type TransportOptions } from '../src/index.js';
 
 const open: { close(): unknown }[] = [];
 
@@ -35,8 +35,8 @@ export async function pair(
   layout: 'spawn' | 'connect',
   options: TransportOptions = {},
 ): Promise<{ caller: CallerTransport; service: ServiceTransport }> {
-  const caller = track(createCallerTransport(options));
-  const service = track(createServiceTransport(options));
+  const caller = track(zmqTransport(options).caller());
+  const service = track(zmqTransport(options).service());
   if (layout === 'spawn') service.connect(await caller.bind());
   else caller.connect(await service.bind());
   return { caller, service };

@@ -6,21 +6,21 @@ import { APP_V3, REJECT_REASONS, createCall, createResponse, encodeMessage, type
 import { pack } from 'msgpackr';
 import { Dealer, Router } from 'zeromq';
 import { describe, expect, it } from 'vitest';
-import { createCallerTransport, createServiceTransport } from '../src/index.js';
+import { zmqTransport } from '../src/index.js';
 import { EMPTY, nextMessage, track, waitUntil } from './helpers.js';
 
 describe('malformed input', () => {
   it('starts every reject reason at 0', () => {
-    const service = track(createServiceTransport());
+    const service = track(zmqTransport().service());
     expect(Object.keys(service.stats.droppedByReason).sort()).toEqual([...REJECT_REASONS].sort());
     expect(Object.values(service.stats.droppedByReason).every((n) => n === 0)).toBe(true);
   });
 
   it('the service counts every bad frame set by reason, calls onReject, and keeps delivering good messages', async () => {
-    const service = track(createServiceTransport());
-    const port = await service.bind();
+    const service = track(zmqTransport().service());
+    const endpoint = await service.bind();
     const dealer = track(new Dealer({ linger: 0 }));
-    dealer.connect(`tcp://127.0.0.1:${port}`);
+    dealer.connect(endpoint);
     const rejected: [string, Buffer | undefined][] = [];
     service.onReject = (r, peer) => rejected.push([r.reason, peer]);
     const good = nextMessage<Message>((r) => (service.onMessage = r));
@@ -63,10 +63,10 @@ describe('malformed input', () => {
   });
 
   it('the caller counts bad frame sets from a raw ROUTER the same way', async () => {
-    const caller = track(createCallerTransport());
-    const port = await caller.bind();
+    const caller = track(zmqTransport().caller());
+    const endpoint = await caller.bind();
     const router = track(new Router({ linger: 0 }));
-    router.connect(`tcp://127.0.0.1:${port}`);
+    router.connect(endpoint);
     await caller.send(createCall({ function: 'hello' }));
     const [peer] = await router.receive();
     const rejected: Rejection[] = [];
@@ -89,10 +89,10 @@ describe('malformed input', () => {
 
   it('a throwing onMessage or onReject handler is reported and does not stop the receive loop', async () => {
     const warnings: string[] = [];
-    const service = track(createServiceTransport({ onWarning: (m) => warnings.push(m) }));
-    const port = await service.bind();
+    const service = track(zmqTransport({ onWarning: (m) => warnings.push(m) }).service());
+    const endpoint = await service.bind();
     const dealer = track(new Dealer({ linger: 0 }));
-    dealer.connect(`tcp://127.0.0.1:${port}`);
+    dealer.connect(endpoint);
     const seen: string[] = [];
     service.onMessage = (m) => {
       seen.push((m as { function: string }).function);
@@ -114,10 +114,10 @@ describe('malformed input', () => {
 
 describe('over-size input', () => {
   it('a payload just over maxMessageBytes (within libzmq slack) is dropped as TOO_LARGE', async () => {
-    const service = track(createServiceTransport({ maxMessageBytes: 1024 }));
-    const port = await service.bind();
+    const service = track(zmqTransport({ maxMessageBytes: 1024 }).service());
+    const endpoint = await service.bind();
     const dealer = track(new Dealer({ linger: 0 }));
-    dealer.connect(`tcp://127.0.0.1:${port}`);
+    dealer.connect(endpoint);
     const good = nextMessage<Message>((r) => (service.onMessage = r));
     await dealer.send([EMPTY, Buffer.alloc(1500, 0x80)]);
     await dealer.send([EMPTY, encodeMessage(createCall({ function: 'ok' }))]);
@@ -126,12 +126,12 @@ describe('over-size input', () => {
   });
 
   it('a frame far over maxMessageBytes costs the sender its connection, and the service keeps serving others and the reconnected sender', async () => {
-    const service = track(createServiceTransport({ maxMessageBytes: 1024 }));
-    const port = await service.bind();
+    const service = track(zmqTransport({ maxMessageBytes: 1024 }).service());
+    const endpoint = await service.bind();
     const good = track(new Dealer({ linger: 0 }));
-    good.connect(`tcp://127.0.0.1:${port}`);
+    good.connect(endpoint);
     const rogue = track(new Dealer({ linger: 0 }));
-    rogue.connect(`tcp://127.0.0.1:${port}`);
+    rogue.connect(endpoint);
     await waitUntil(() => service.connectedPeers === 2);
     const rogueEvents: string[] = [];
     rogue.events.on('disconnect', () => rogueEvents.push('disconnect'));
@@ -153,10 +153,10 @@ describe('over-size input', () => {
   });
 
   it('the caller survives an over-size frame from a raw ROUTER', async () => {
-    const caller = track(createCallerTransport({ maxMessageBytes: 1024 }));
-    const port = await caller.bind();
+    const caller = track(zmqTransport({ maxMessageBytes: 1024 }).caller());
+    const endpoint = await caller.bind();
     const router = track(new Router({ linger: 0 }));
-    router.connect(`tcp://127.0.0.1:${port}`);
+    router.connect(endpoint);
     await caller.send(createCall({ function: 'hello' }));
     const [peer] = await router.receive();
     await router.send([peer!, EMPTY, Buffer.alloc(64 * 1024, 1)]);

@@ -5,15 +5,15 @@
 import { createCall, createResponse, encodeMessage, type Message } from '@multifrost/protocol';
 import { Dealer, Router } from 'zeromq';
 import { describe, expect, it } from 'vitest';
-import { createCallerTransport, createServiceTransport } from '../src/index.js';
+import { zmqTransport } from '../src/index.js';
 import { EMPTY, nextMessage, track } from './helpers.js';
 
 describe('wire framing with raw zeromq peers', () => {
   it('our caller sends [empty, payload]: a raw ROUTER sees [peer, empty, payload], and its reply reaches the caller', async () => {
-    const caller = track(createCallerTransport());
-    const port = await caller.bind();
+    const caller = track(zmqTransport().caller());
+    const endpoint = await caller.bind();
     const router = track(new Router({ linger: 0 }));
-    router.connect(`tcp://127.0.0.1:${port}`);
+    router.connect(endpoint);
     const call = createCall({ function: 'ping' });
     await caller.send(call);
     const frames = await router.receive();
@@ -28,10 +28,10 @@ describe('wire framing with raw zeromq peers', () => {
   });
 
   it('our service understands a raw DEALER sending [empty, payload], and the DEALER gets [empty, payload] back', async () => {
-    const service = track(createServiceTransport());
-    const port = await service.bind();
+    const service = track(zmqTransport().service());
+    const endpoint = await service.bind();
     const dealer = track(new Dealer({ linger: 0 }));
-    dealer.connect(`tcp://127.0.0.1:${port}`);
+    dealer.connect(endpoint);
     const got = nextMessage<[Message, Buffer]>((r) => (service.onMessage = (m, p) => r([m, p])));
     const call = createCall({ function: 'ping' });
     await dealer.send([EMPTY, encodeMessage(call)]);
