@@ -17,10 +17,11 @@ import {
   type Rejection,
 } from '@multifrost/protocol';
 import { FileServiceRegistry, type ServiceRegistry } from '@multifrost/registry';
-import { portOf, tcpEndpoint, zmqTransport, type ServiceTransport, type TransportFactory, type TransportOptions } from '@multifrost/transport-zmq';
+import { tcpEndpoint, zmqTransport, type ServiceTransport, type TransportFactory, type TransportOptions } from '@multifrost/transport-zmq';
 import { collectCallable } from './callable-surface.js';
 import type { ChildWorkerOptions } from './child-worker-options.js';
 import { Dispatcher, type Method } from './dispatcher.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { ProcessLifecycle, type StopReason } from './lifecycle.js';
 import { OutputForwarder } from './output-forwarding.js';
 import { assertNoReservedOwnFields } from './reserved-names.js';
@@ -43,7 +44,7 @@ export class WorkerRuntime {
   private sender: ReplySender | undefined;
   private dispatcher: Dispatcher | undefined;
   private registry: ServiceRegistry | undefined;
-  private registered = false;
+  private leaseKeeper: LeaseKeeper | undefined;
   private callable: Map<string, Method> | undefined;
   private forwarder: OutputForwarder | undefined;
   private startPromise: Promise<number> | undefined;
@@ -128,35 +129,41 @@ export class WorkerRuntime {
     this.dispatcher = dispatcher;
     transport.onMessage = (msg, peer) => this.onMessage(msg, peer);
     transport.onReject = (rej, peer) => this.onReject(rej, peer);
-    let port: number;
+    let endpoint: string;
     try {
       if (this.spawnEnv) {
-        transport.connect(tcpEndpoint('127.0.0.1', this.spawnEnv.port));
-        port = this.spawnEnv.port;
+        endpoint = tcpEndpoint('127.0.0.1', this.spawnEnv.port);
+        transport.connect(endpoint);
         if (this.spawnEnv.parentPid !== undefined) this.lifecycle.watchParent(this.spawnEnv.parentPid);
       } else {
         this.registry = this.options.registry ?? new FileServiceRegistry();
         const where = bindEndpoint(this.options);
-        const entry = await this.registry.register(serviceId!, async () => portOf(await transport.bind(where)));
-        this.registered = true;
-        port = entry.port;
+        const lease = await this.registry.register(serviceId!, () => transport.bind(where));
+        this.leaseKeeper = new LeaseKeeper(this.registry, lease);
+        this.leaseKeeper.start();
+        endpoint = lease.entry.endpoint;
         if (this.options.forwardOutput !== false) {
           this.forwarder = new OutputForwarder((peer, stream, text) => sender.sendQuiet(peer, createOutput(stream, text)));
           this.forwarder.install();
         }
-        if (!this.options.quiet) process.stdout.write(`Service '${serviceId}' ready on port ${port}\n`);
+        if (!this.options.quiet) {
+          const where = transport.port !== undefined ? `port ${transport.port}` : endpoint;
+          process.stdout.write(`Service '${serviceId}' ready on ${where}\n`);
+        }
       }
     } catch (err) {
       this.state = 'stopped';
       this.lifecycle.release();
+      this.leaseKeeper?.stop();
       await transport.close();
       this.resolveRun();
       throw err;
     }
     this.state = 'running';
     dispatcher.open();
-    debug('running in %s mode on port %d', this.spawnEnv ? 'spawn' : 'connect', port);
-    return port;
+    debug('running in %s mode on %s', this.spawnEnv ? 'spawn' : 'connect', endpoint);
+    // The public peers' TCP profile speaks in ports; a non-TCP endpoint (ipc://, in-memory) has none.
+    return transport.port ?? 0;
   }
 
   private onMessage(msg: Message, peer: Buffer): void {
@@ -208,9 +215,11 @@ export class WorkerRuntime {
     await this.dispatcher!.drain(this.options.shutdownGraceMs ?? 5000);
     // Let replies already queued reach the parent before the socket goes.
     await Promise.race([this.sender!.flush(), delay(1000)]);
-    if (this.registered && this.registry && this.options.serviceId) {
-      await this.registry.unregister(this.options.serviceId).catch((err: unknown) => debug('unregister failed: %s', String(err)));
-      this.registered = false;
+    const keeper = this.leaseKeeper;
+    if (keeper && this.registry) {
+      keeper.stop();
+      this.leaseKeeper = undefined;
+      await this.registry.unregister(keeper.lease).catch((err: unknown) => debug('unregister failed: %s', String(err)));
     }
     this.forwarder?.uninstall();
     this.lifecycle.release();
