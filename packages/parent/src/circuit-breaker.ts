@@ -2,7 +2,8 @@
  * Circuit breaker (pure logic): counts transport failures (timeouts, exits, unresponsive, send
  * failures), never application errors. Opens after N consecutive failures, lets one probe call
  * through after a reset delay (half-open), and closes on that probe's success. The public peers
- * never close their breaker once open (PEERS.md §7 item 5); this one always can.
+ * never close their breaker once open; this one always can. The move from open to half-open is
+ * made by a timer, so reading `state` never changes it and no event fires from a getter.
  */
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -17,8 +18,8 @@ export interface CircuitBreakerOptions {
 export class CircuitBreaker {
   private failures = 0;
   private stateValue: CircuitState = 'closed';
-  private openedAt = 0;
   private probeInFlight = false;
+  private timer: NodeJS.Timeout | undefined;
   trips = 0;
   readonly failureThreshold: number;
   readonly resetTimeoutMs: number;
@@ -26,16 +27,12 @@ export class CircuitBreaker {
   constructor(
     options: CircuitBreakerOptions = {},
     private readonly onChange: (state: CircuitState) => void = () => {},
-    private readonly now: () => number = Date.now,
   ) {
     this.failureThreshold = Math.max(1, options.failureThreshold ?? 5);
     this.resetTimeoutMs = Math.max(0, options.resetTimeoutMs ?? 10_000);
   }
 
   get state(): CircuitState {
-    if (this.stateValue === 'open' && this.now() - this.openedAt >= this.resetTimeoutMs) {
-      this.set('half-open');
-    }
     return this.stateValue;
   }
 
@@ -67,9 +64,9 @@ export class CircuitBreaker {
     this.failures++;
     this.probeInFlight = false;
     if (this.stateValue === 'half-open' || (this.stateValue === 'closed' && this.failures >= this.failureThreshold)) {
-      this.openedAt = this.now();
       this.trips++;
       this.set('open');
+      this.armHalfOpen();
     }
   }
 
@@ -82,8 +79,25 @@ export class CircuitBreaker {
     this.success();
   }
 
+  /** Stops the half-open timer (the worker is closed). */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private armHalfOpen(): void {
+    this.dispose();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stateValue === 'open') this.set('half-open');
+    }, this.resetTimeoutMs);
+    // An open circuit alone must not keep the process alive.
+    this.timer.unref();
+  }
+
   private set(state: CircuitState): void {
     if (state === this.stateValue) return;
+    if (state !== 'open') this.dispose();
     this.stateValue = state;
     this.onChange(state);
   }

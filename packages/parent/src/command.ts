@@ -1,5 +1,5 @@
 /**
- * Turning `spawn('./worker.ts')` into an argv, never through a shell (PEERS.md §7 item 7):
+ * Turning `spawn('./worker.ts')` into an argv, never through a shell:
  * `.ts`/`.mts`/`.cts` → this Node with the tsx loader, `.js`/`.mjs`/`.cjs` → this Node, `.py` →
  * `$PYTHON_BIN`, else `$MULTIFROST_PYTHON`, else `python3`. A bare executable name is looked up
  * in `node_modules/.bin` (from the working directory up) before PATH.

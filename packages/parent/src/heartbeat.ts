@@ -1,5 +1,5 @@
 /**
- * Application heartbeats (PROTOCOL.md §5): one probe per interval, RTT measured from our own send
+ * Application heartbeats (`heartbeat` in [docs/protocol.md](../../../docs/protocol.md)): one probe per interval, RTT measured from our own send
  * time, a reply counts only within the timeout, N consecutive misses mark the worker unresponsive.
  * A miss while calls are in flight and the ZMTP connection is up is not counted: the worker is
  * busy (a long CPU-bound handler), not dead — libzmq's own heartbeats prove the peer is there.

@@ -4,7 +4,7 @@
  */
 import type { ProtocolVersion } from '@multifrost/protocol';
 import type { ServiceRegistry } from '@multifrost/registry';
-import type { TransportOptions } from '@multifrost/transport-zmq';
+import type { TransportFactory, TransportOptions } from '@multifrost/transport-zmq';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { OutputOption } from './output-sink.js';
 import type { ExitInfo } from './worker-process.js';
@@ -12,86 +12,173 @@ import type { ExitInfo } from './worker-process.js';
 export interface CallOptions {
   /**
    * Reject with `TIMEOUT` after this long. Overrides `defaultTimeoutMs`; `Infinity` waits forever.
-   * A timeout set here (or by `defaultTimeoutMs`) also travels to the worker as `metadata.deadline`.
+   * 0 is refused with `INVALID_ARGUMENT`. A timeout set here (or by `defaultTimeoutMs`) also
+   * travels to the worker as `metadata.deadline`; on timeout the worker is sent `cancel`.
+   * @default the worker's `defaultTimeoutMs` (60000)
+   * @example worker.with({ timeoutMs: 500 }).call.slow()
    */
   timeoutMs?: number;
-  /** Aborting rejects the call at once with `ABORTED` and sends `cancel` to the worker. */
+  /**
+   * Aborting rejects the call at once with `ABORTED` and sends `cancel` to the worker.
+   * @example worker.with({ signal: AbortSignal.timeout(1000) }).call.render(page)
+   */
   signal?: AbortSignal;
-  /** Namespace to call into. Default `"default"`. */
+  /**
+   * Namespace to call into.
+   * @default 'default'
+   */
   namespace?: string;
-  /** Sent as `client_name`. */
+  /**
+   * Sent as `client_name`.
+   * @default the worker's `clientName` option
+   */
   clientName?: string;
-  /** Extra metadata sent with the call. */
+  /**
+   * Extra metadata sent with the call.
+   * @example { metadata: { traceId: 'abc123' } }
+   */
   metadata?: Record<string, unknown>;
 }
 
 export interface ParentWorkerOptions {
-  /** Name used in errors and as the output prefix. Default: the script's file name or the service id. */
+  /**
+   * Name used in errors and as the output prefix.
+   * @default the script's file name, or the service id
+   */
   name?: string;
   /**
-   * Timeout of calls that don't set their own. Default 60000 ms; `Infinity` disables. When set, calls
-   * carry their deadline to the worker (`metadata.deadline`, read by `callContext().deadline` and
-   * its `signal`); the built-in 60 s default is only enforced here (the parent rejects the call and
-   * sends `cancel`), which keeps small calls small.
+   * Timeout of calls that don't set their own; `Infinity` disables, 0 is refused. When set,
+   * calls carry their deadline to the worker (`metadata.deadline`, read by `callContext().deadline`
+   * and its `signal`); the built-in 60 s default is only enforced here (the parent rejects the call
+   * and sends `cancel`), which keeps small calls small.
+   * @default 60000
    */
   defaultTimeoutMs?: number;
-  /** Application heartbeat interval. Default 5000 ms; 0 disables periodic heartbeats. */
+  /**
+   * Application heartbeat interval; 0 disables periodic heartbeats.
+   * @default 5000
+   */
   heartbeatIntervalMs?: number;
-  /** A heartbeat reply later than this is a miss. Default 3000 ms. */
+  /**
+   * A heartbeat reply later than this is a miss.
+   * @default 3000
+   */
   heartbeatTimeoutMs?: number;
-  /** Consecutive misses that mark the worker unresponsive. Default 3. */
+  /**
+   * Consecutive misses (while no call is in flight) that mark the worker unresponsive.
+   * @default 3
+   */
   heartbeatMaxMisses?: number;
-  /** Circuit breaker settings, or `false` to disable it. */
+  /**
+   * Circuit breaker settings, or `false` to disable it.
+   * @default { failureThreshold: 5, resetTimeoutMs: 10000 }
+   */
   circuitBreaker?: CircuitBreakerOptions | false;
-  /** Wire profile: `'v3'` (default, `comlink_ipc_v3`) or `'v4'`. */
+  /**
+   * Wire profile: `'v3'` (`comlink_ipc_v3`) or `'v4'`.
+   * @default 'v3'
+   */
   protocol?: ProtocolVersion;
   /** Default `client_name` of calls. */
   clientName?: string;
-  /** Socket options. */
-  transport?: TransportOptions;
+  /**
+   * The transport: a factory such as `zmqTransport({ sendTimeoutMs: 2000 })` from
+   * `@multifrost/transport-zmq` (or another transport's factory), or, as before, a plain object of
+   * ZeroMQ socket options.
+   * @default zmqTransport()
+   * @example { transport: zmqTransport({ sendTimeoutMs: 2000 }) }
+   */
+  transport?: TransportFactory | TransportOptions;
 }
 
 export interface RestartOptions {
-  /** Give up after this many failed attempts in a row. Default 5. */
+  /**
+   * Give up after this many failed attempts in a row.
+   * @default 5
+   */
   maxAttempts?: number;
-  /** Delay before the first attempt; doubles each attempt. Default 100 ms. */
+  /**
+   * Delay before the first attempt; doubles each attempt.
+   * @default 100
+   */
   initialDelayMs?: number;
-  /** Longest delay between attempts. Default 5000 ms. */
+  /**
+   * Longest delay between attempts.
+   * @default 5000
+   */
   maxDelayMs?: number;
 }
 
 export interface SpawnOptions extends ParentWorkerOptions {
-  /** Program that runs the script. Default: inferred from the extension (see README). */
+  /**
+   * Program that runs the script.
+   * @default inferred from the extension: `.ts` → Node with tsx, `.js` → Node, `.py` → `$PYTHON_BIN` or `python3`
+   * @example { executable: 'python3.12' }
+   */
   executable?: string;
-  /** Extra arguments after the script path. */
+  /**
+   * Extra arguments after the script path.
+   * @example { args: ['--verbose'] }
+   */
   args?: string[];
-  /** Environment, merged over `process.env`. */
+  /**
+   * Environment, merged over `process.env`.
+   * @example { env: { LOG_LEVEL: 'debug' } }
+   */
   env?: Record<string, string | undefined>;
   /**
    * Working directory of the worker, and the base of a relative script path (a relative `cwd` is
-   * itself resolved against `process.cwd()`). Default `process.cwd()`. Pass the script as
+   * itself resolved against `process.cwd()`). Pass the script as
    * `new URL('./worker.ts', import.meta.url)` to find it wherever the app is started from.
+   * @default process.cwd()
    */
   cwd?: string;
-  /** Where the worker's stdout/stderr go. Default `'inherit'`: printed with a `[name]` prefix. */
+  /**
+   * Where the worker's stdout/stderr go: printed with a `[name]` prefix, a handler, or ignored.
+   * @default 'inherit'
+   * @example { output: (line, stream) => log[stream](line) }
+   */
   output?: OutputOption;
-  /** Restart the worker when it dies. Default false. */
+  /**
+   * Restart the worker when it dies.
+   * @default false
+   * @example { autoRestart: { maxAttempts: 3, initialDelayMs: 200 } }
+   */
   autoRestart?: boolean | RestartOptions;
   /**
    * spawn() rejects with `START_FAILED` if the worker has not answered a heartbeat by then (usually
-   * a script that never calls `run()`). Default 30000 ms.
+   * a script that never calls `run()`). Also the limit of each restart.
+   * @default 30000
    */
   startTimeoutMs?: number;
-  /** close(): shutdown message, then SIGTERM, then SIGKILL, all within this. Default 5000 ms. */
+  /**
+   * close(): shutdown message, then SIGTERM, then SIGKILL (to the worker's process group), all within this.
+   * @default 5000
+   */
   closeGraceMs?: number;
 }
 
 export interface ConnectOptions extends ParentWorkerOptions {
-  /** How long to wait for the service to be registered and answer. Default 5000 ms. */
+  /**
+   * connect() rejects if the service has not been found in the registry and answered a heartbeat
+   * by then (`SERVICE_NOT_FOUND` or `START_FAILED`).
+   * @default 5000
+   */
+  startTimeoutMs?: number;
+  /**
+   * The start (discovery) timeout, not a call timeout: the same as `startTimeoutMs`, which wins when both are set.
+   * @deprecated use `startTimeoutMs`; for calls use `defaultTimeoutMs`.
+   */
   timeoutMs?: number;
-  /** Registry to discover the service in. Default: the file registry. */
+  /**
+   * Registry to discover the service in.
+   * @default the file registry under `$MULTIFROST_HOME` (or `~/.multifrost`)
+   */
   registry?: ServiceRegistry;
-  /** Where `stdout`/`stderr` messages from the service go. Default `'inherit'`. */
+  /**
+   * Where `stdout`/`stderr` messages from the service go.
+   * @default 'inherit'
+   */
   output?: OutputOption;
 }
 
@@ -102,6 +189,10 @@ export interface RestartInfo {
 
 /** Typed events of a ParentWorker. */
 export interface ParentWorkerEvents {
+  /**
+   * The worker is ready: once after start (emitted on the next turn, so a listener attached right
+   * after `await ParentWorker.spawn(...)` hears it), and again after each successful restart.
+   */
   ready: [];
   exit: [info: ExitInfo];
   restart: [info: RestartInfo];

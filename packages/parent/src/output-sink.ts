@@ -2,7 +2,7 @@
  * Where a worker's output goes: its stdout/stderr pipes (spawn mode) and `stdout`/`stderr`
  * messages (connect mode, or peers that forward) are split into lines and handed to the user's
  * handler, or printed with the worker's name as a prefix. Pipes are always drained, even with
- * `'ignore'`, so a chatty worker can never block on a full pipe (PEERS.md §7 item 8).
+ * `'ignore'`, so a chatty worker can never block on a full pipe.
  */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';

@@ -14,6 +14,9 @@ export interface ExitInfo {
   pid: number | undefined;
 }
 
+/** The endpoint the worker connects to, e.g. `tcp://127.0.0.1:53211` or `ipc:///tmp/w.sock`. */
+export const ENV_ENDPOINT = 'MULTIFROST_ENDPOINT';
+
 const live = new Set<WorkerProcess>();
 let exitHookInstalled = false;
 
@@ -34,7 +37,7 @@ export class WorkerProcess {
 
   constructor(
     private readonly command: Command,
-    private readonly options: { cwd: string; env: NodeJS.ProcessEnv; port: number },
+    private readonly options: { cwd: string; env: NodeJS.ProcessEnv; endpoint: string; port: number | undefined },
     private readonly sink: OutputSink,
   ) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
@@ -54,7 +57,9 @@ export class WorkerProcess {
     const env: NodeJS.ProcessEnv = {
       PYTHONUNBUFFERED: '1',
       ...this.options.env,
-      [ENV_PORT]: String(this.options.port),
+      // The port is the public peers' contract (TCP only); the endpoint serves any transport.
+      ...(this.options.port !== undefined ? { [ENV_PORT]: String(this.options.port) } : {}),
+      [ENV_ENDPOINT]: this.options.endpoint,
       [ENV_WORKER_MODE]: '1',
       [ENV_PARENT_PID]: String(process.pid),
     };

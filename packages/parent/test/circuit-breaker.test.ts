@@ -1,11 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker, type CircuitState } from '../src/circuit-breaker.js';
 
+// The open → half-open move is a timer, so the clock here is vitest's fake one.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 function breaker(threshold = 3, resetMs = 1000) {
-  let now = 0;
   const changes: CircuitState[] = [];
-  const cb = new CircuitBreaker({ failureThreshold: threshold, resetTimeoutMs: resetMs }, (s) => changes.push(s), () => now);
-  return { cb, changes, advance: (ms: number) => (now += ms) };
+  const cb = new CircuitBreaker({ failureThreshold: threshold, resetTimeoutMs: resetMs }, (s) => changes.push(s));
+  return { cb, changes, advance: (ms: number) => vi.advanceTimersByTime(ms) };
 }
 
 describe('CircuitBreaker', () => {

@@ -1,0 +1,100 @@
+/**
+ * Connect mode: finds a registered service (waiting for it to appear, and saying which ones are
+ * there when it does not), connects to its endpoint, and follows it when it re-registers
+ * elsewhere after going silent. The service's process is not ours: close() only disconnects.
+ */
+import { createDebug, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import type { ServiceEntry, ServiceRegistry } from '@multifrost/registry';
+import * as messages from './messages.js';
+import { waitUntilAnswering } from './readiness.js';
+import type { WorkerHost, WorkerStrategy } from './strategy.js';
+
+const debug = createDebug('multifrost:parent');
+
+export interface ConnectPlan {
+  serviceId: string;
+  registry: ServiceRegistry;
+  /** Covers discovery and the first heartbeat reply together. */
+  startTimeoutMs: number;
+  /** The option name the user set the limit with, for messages (`startTimeoutMs` or the older `timeoutMs`). */
+  timeoutOption: string;
+}
+
+export class ConnectSession implements WorkerStrategy {
+  readonly mode = 'connect';
+  readonly pid = undefined;
+  private endpoint: string | undefined;
+  /** Aborts a discovery still waiting when close() begins. */
+  private readonly discovery = new AbortController();
+
+  constructor(
+    private readonly host: WorkerHost,
+    private readonly plan: ConnectPlan,
+  ) {}
+
+  async start(): Promise<void> {
+    const { plan, host } = this;
+    const deadline = Date.now() + plan.startTimeoutMs;
+    const entry = await this.discover();
+    this.endpoint = entry.endpoint;
+    host.transport.connect(this.endpoint);
+    const where = this.endpoint;
+    await waitUntilAnswering(host, deadline, plan.startTimeoutMs, () =>
+      messages.serviceSilent(plan.serviceId, where, plan.startTimeoutMs, plan.timeoutOption),
+    );
+  }
+
+  async abortStart(): Promise<void> {
+    this.discovery.abort();
+  }
+
+  unresponsive(misses: number): void {
+    // Nothing will answer these: fail them now rather than at their timeouts.
+    this.host.calls.rejectAll((p) => messages.unreachableInFlight(this.host.name, p.fn, misses), true);
+    void this.rediscover();
+  }
+
+  async close(): Promise<void> {
+    this.discovery.abort();
+  }
+
+  notRunning(fn?: string): MultifrostError {
+    return messages.notRunning(this.host.name, undefined, false, fn);
+  }
+
+  /** Waits for the service to register; on a miss, says which ones are there. */
+  private async discover(): Promise<ServiceEntry> {
+    const { registry, serviceId, startTimeoutMs, timeoutOption } = this.plan;
+    try {
+      return await registry.discover(serviceId, { timeoutMs: startTimeoutMs, signal: this.discovery.signal });
+    } catch (err) {
+      if (this.host.closing) throw messages.closedWhileStarting(this.host.name);
+      if (!isMultifrostError(err) || err.code !== 'SERVICE_NOT_FOUND') throw err;
+      const where = typeof err.details.registry === 'string' ? ` in ${err.details.registry}` : '';
+      let registered: string;
+      try {
+        registered = messages.registeredList((await registry.list()).map((e) => e.serviceId));
+      } catch (listErr) {
+        registered = `the registry could not be listed: ${String(listErr)}`;
+      }
+      throw messages.serviceNotFound(serviceId, where, startTimeoutMs, timeoutOption, registered, err);
+    }
+  }
+
+  /** If the service re-registered on another endpoint, follow it. */
+  private async rediscover(): Promise<void> {
+    const { host, plan } = this;
+    try {
+      const entry = await plan.registry.lookup(plan.serviceId);
+      const next = entry?.endpoint;
+      if (next && next !== this.endpoint && host.ready) {
+        debug('%s: service moved from %s to %s', host.name, String(this.endpoint), next);
+        if (this.endpoint !== undefined) host.transport.disconnect(this.endpoint);
+        this.endpoint = next;
+        host.transport.connect(next);
+      }
+    } catch (err) {
+      debug('%s: rediscovery failed: %s', host.name, String(err));
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Waiting for a new worker to answer: heartbeats are probed until one is answered, the start
+ * timeout passes, the process exits, or close() begins. Shared by spawn and connect, so both report
+ * start-up failures the same way.
+ */
+import { isMultifrostError } from '@multifrost/protocol';
+import * as messages from './messages.js';
+import type { WorkerHost } from './strategy.js';
+import { stderrExcerpt } from './stderr-excerpt.js';
+import type { ExitInfo } from './worker-process.js';
+
+/** Longest single probe: a worker that comes up late is noticed within this, not at the deadline. */
+const PROBE_MS = 1000;
+
+export async function waitUntilAnswering(
+  host: WorkerHost,
+  deadline: number,
+  timeoutMs: number,
+  silentText: () => string,
+  exited?: Promise<ExitInfo>,
+): Promise<void> {
+  const fail = (what: string, info: ExitInfo | undefined) =>
+    messages.startFailure(host.name, what, info, stderrExcerpt(host.sink.firstStderr, host.sink.recentStderr));
+  const died = exited?.then((info) => {
+    throw fail(messages.exitedBeforeReady(info), info);
+  });
+  died?.catch(() => {});
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw fail(silentText(), undefined);
+    if (host.closing) throw messages.closedWhileStarting(host.name);
+    try {
+      const probe = host.heartbeat.probe(Math.min(remaining, PROBE_MS));
+      await (died ? Promise.race([probe, died]) : probe);
+      return;
+    } catch (err) {
+      if (isMultifrostError(err)) throw err;
+      // No reply yet: the worker is still starting. Probe again.
+    }
+  }
+}

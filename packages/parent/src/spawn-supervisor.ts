@@ -1,0 +1,131 @@
+/**
+ * Spawn mode: launches the worker process on our bound endpoint, waits for its first heartbeat
+ * reply, notices its exit, restarts it with exponential backoff when asked to, and on close
+ * escalates from a shutdown message to SIGTERM and then SIGKILL of the worker's process GROUP (so
+ * whatever the worker started goes too, not just a launcher such as tsx).
+ */
+import { createDebug, createShutdown, type MultifrostError } from '@multifrost/protocol';
+import type { Command } from './command.js';
+import * as messages from './messages.js';
+import type { RestartOptions } from './options.js';
+import { waitUntilAnswering } from './readiness.js';
+import type { WorkerHost, WorkerStrategy } from './strategy.js';
+import { WorkerProcess, type ExitInfo } from './worker-process.js';
+
+const debug = createDebug('multifrost:parent');
+
+export interface SpawnPlan {
+  command: Command;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  startTimeoutMs: number;
+  closeGraceMs: number;
+  autoRestart: RestartOptions | undefined;
+}
+
+export class SpawnSupervisor implements WorkerStrategy {
+  readonly mode = 'spawn';
+  private proc: WorkerProcess | undefined;
+  private lastExit: ExitInfo | undefined;
+  private endpoint = '';
+  private restartAttempts = 0;
+
+  constructor(
+    private readonly host: WorkerHost,
+    private readonly plan: SpawnPlan,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  async start(): Promise<void> {
+    this.endpoint = await this.host.transport.bind();
+    await this.launch();
+  }
+
+  async abortStart(): Promise<void> {
+    if (this.proc && !this.proc.hasExited) {
+      this.proc.killGroup('SIGKILL');
+      await this.proc.waitExit(2000);
+    }
+  }
+
+  unresponsive(): void {
+    // A live process that stopped answering is left to its calls' timeouts and the circuit breaker.
+  }
+
+  async close(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.hasExited) return;
+    const grace = this.plan.closeGraceMs;
+    const t0 = Date.now();
+    // Graceful first: the worker finishes in-flight calls (whose replies we still read), then exits.
+    this.host.transport.send(createShutdown(this.host.app)).catch(() => {});
+    let info = await proc.waitExit(grace * 0.6);
+    if (!info) {
+      proc.killGroup('SIGTERM');
+      info = await proc.waitExit(grace - (Date.now() - t0));
+    }
+    if (!info) {
+      proc.killGroup('SIGKILL');
+      await proc.waitExit(1_000);
+    }
+  }
+
+  notRunning(fn?: string): MultifrostError {
+    return messages.notRunning(this.host.name, this.lastExit, this.plan.autoRestart !== undefined, fn);
+  }
+
+  /** Spawns a process on our endpoint and waits for its first heartbeat reply. */
+  private async launch(): Promise<void> {
+    const { host, plan } = this;
+    host.sink.resetStderr();
+    const proc = new WorkerProcess(plan.command, { cwd: plan.cwd, env: plan.env, endpoint: this.endpoint, port: host.transport.port }, host.sink);
+    this.proc = proc;
+    void proc.exited.then((info) => this.onExit(proc, info));
+    await proc.start();
+    debug('%s: spawned pid %d (%s)', host.name, String(proc.pid), [plan.command.file, ...plan.command.args].join(' '));
+    await waitUntilAnswering(host, Date.now() + plan.startTimeoutMs, plan.startTimeoutMs, () => messages.spawnSilent(plan.startTimeoutMs), proc.exited);
+  }
+
+  private onExit(proc: WorkerProcess, info: ExitInfo): void {
+    if (proc !== this.proc) return;
+    this.lastExit = info;
+    debug('%s: process %d %s', this.host.name, String(info.pid), messages.exitText(info));
+    this.host.exited(info);
+    if (!this.host.ready) return; // start, restart and close handle their own exits
+    const restart = this.plan.autoRestart;
+    this.host.lost(info, restart !== undefined);
+    if (restart) void this.restartLoop(restart);
+  }
+
+  private async restartLoop(options: RestartOptions): Promise<void> {
+    const { host } = this;
+    const maxAttempts = options.maxAttempts ?? 5;
+    const initial = options.initialDelayMs ?? 100;
+    const maxDelay = options.maxDelayMs ?? 5_000;
+    let lastError: unknown;
+    while (!host.closing) {
+      this.restartAttempts++;
+      if (this.restartAttempts > maxAttempts) break;
+      await new Promise((r) => setTimeout(r, Math.min(maxDelay, initial * 2 ** (this.restartAttempts - 1))));
+      if (host.closing) return;
+      try {
+        host.metrics.restarts++;
+        await this.launch();
+        if (host.closing) return;
+        const attempt = this.restartAttempts;
+        this.restartAttempts = 0;
+        host.restarted(attempt, this.proc?.pid);
+        return;
+      } catch (err) {
+        lastError = err;
+        debug('%s: restart attempt %d failed: %s', host.name, String(this.restartAttempts), String(err));
+        if (this.proc && !this.proc.hasExited) this.proc.killGroup('SIGKILL');
+      }
+    }
+    if (host.closing) return;
+    host.restartFailed(messages.restartGaveUp(host.name, maxAttempts, lastError));
+  }
+}
