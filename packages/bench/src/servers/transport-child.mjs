@@ -1,8 +1,8 @@
 // Experiment: a child on @multifrost/transport-zmq alone (no ChildWorker).
 import { createResponse, createHeartbeatReply } from '@multifrost/protocol';
-import { createServiceTransport } from '@multifrost/transport-zmq';
+import { zmqTransport } from '@multifrost/transport-zmq';
 process.on('SIGTERM', () => process.exit(0));
-const t = createServiceTransport();
+const t = zmqTransport().service();
 const onErr = () => {};
 t.onMessage = (msg, peer) => {
   if (msg.type === 'heartbeat') return t.post(peer, createHeartbeatReply(msg), onErr);
@@ -10,4 +10,4 @@ t.onMessage = (msg, peer) => {
   const result = msg.function === 'add' ? msg.args[0] + msg.args[1] : msg.args?.[0] ?? null;
   t.post(peer, createResponse(msg.id, result, msg.app), onErr);
 };
-t.connect(Number(process.env.COMLINK_ZMQ_PORT));
+t.connect(`tcp://127.0.0.1:${process.env.COMLINK_ZMQ_PORT}`);

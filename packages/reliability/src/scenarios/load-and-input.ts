@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { APP_V3, createCall, createResponse, encodeMessage, encodeValue, REJECT_REASONS } from '@multifrost/protocol';
-import { createCallerTransport, createServiceTransport } from '@multifrost/transport-zmq';
+import { zmqTransport } from '@multifrost/transport-zmq';
 import { FileServiceRegistry, ParentWorker, RemoteCallError, type MultifrostError } from 'multifrost';
 import { pack } from 'msgpackr';
 import { Dealer, Router } from 'zeromq';
@@ -17,6 +17,7 @@ interface Victim {
   returnCycle(): unknown;
   returnHugeBigInt(): unknown;
   returnUndefinedInArray(): unknown[];
+  arrivedAs(value: unknown): unknown;
 }
 
 export const soak: Scenario = {
@@ -130,16 +131,17 @@ export const hostileFrames: Scenario = {
     const rand = prng(20261124);
     const e = Buffer.alloc(0);
     // (a) Counting, on the transports themselves: every frame set is either delivered or dropped.
-    const service = createServiceTransport({ maxMessageBytes: 1 << 20 });
-    const caller = createCallerTransport({ maxMessageBytes: 1 << 20 });
+    const transport = zmqTransport({ maxMessageBytes: 1 << 20 });
+    const service = transport.service();
+    const caller = transport.caller();
     const home = mkdtempSync(path.join(tmpdir(), 'mf-hostile-'));
     let child: ReturnType<typeof spawn> | undefined;
     try {
       let served = 0;
       service.onMessage = () => served++;
-      const sport = await service.bind();
+      const serviceEndpoint = await service.bind();
       const rogueDealer = new Dealer({ linger: 0, sendHighWaterMark: 0 });
-      rogueDealer.connect(`tcp://127.0.0.1:${sport}`);
+      rogueDealer.connect(serviceEndpoint);
       let wellFormed = 0;
       for (let i = 0; i < n; i++) {
         if (i % 10 === 0) {
@@ -161,10 +163,10 @@ export const hostileFrames: Scenario = {
       check(served === s.received && s.received >= wellFormed, `well-formed calls lost: ${served} < ${wellFormed}`);
       // An over-size frame: libzmq drops that connection; the service keeps serving others.
       const big = new Dealer({ linger: 0 });
-      big.connect(`tcp://127.0.0.1:${sport}`);
+      big.connect(serviceEndpoint);
       await big.send([e, Buffer.alloc((1 << 20) + 4096, 1)]);
       const after = new Dealer({ linger: 0 });
-      after.connect(`tcp://127.0.0.1:${sport}`);
+      after.connect(serviceEndpoint);
       const before = served;
       await after.send([e, encodeMessage(createCall({ function: 'still-here' }))]);
       deadline = Date.now() + 30_000;
@@ -178,9 +180,13 @@ export const hostileFrames: Scenario = {
       // (b) The same towards a parent: a rogue ROUTER answers garbage to a caller transport.
       let replies = 0;
       caller.onMessage = () => replies++;
-      const cport = await caller.bind();
-      const rogueRouter = new Router({ linger: 0 });
-      rogueRouter.connect(`tcp://127.0.0.1:${cport}`);
+      const callerEndpoint = await caller.bind();
+      // A ROUTER silently drops what it can't queue once a peer's pipe holds its high-water mark
+      // (1000 by default), and this one sends far faster than the caller reads: without these
+      // options the count below came up short now and then. Unlimited queueing, and `mandatory`
+      // so any message the ROUTER still couldn't route fails the send instead of vanishing.
+      const rogueRouter = new Router({ linger: 0, sendHighWaterMark: 0, mandatory: true });
+      rogueRouter.connect(callerEndpoint);
       await caller.send(createCall({ function: 'hello' }));
       const [peer] = await rogueRouter.receive();
       const m = Math.floor(n / 2);
@@ -204,10 +210,10 @@ export const hostileFrames: Scenario = {
       child = spawn(process.execPath, [fixture('worker.mjs')], { env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: 'target' }, stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((r) => child!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && r()));
       const registry = new FileServiceRegistry({ home });
-      const { port } = await registry.discover('target');
+      const { endpoint } = await registry.discover('target');
       const w = await ParentWorker.connect<Victim>('target', { registry, output: 'ignore' });
       const raw = new Dealer({ linger: 0 });
-      raw.connect(`tcp://127.0.0.1:${port}`);
+      raw.connect(endpoint);
       let answered = 0;
       const k = Math.floor(n / 5);
       for (let i = 0; i < k; i++) {
@@ -244,7 +250,7 @@ export const hostileFrames: Scenario = {
 export const badValues: Scenario = {
   id: 7,
   name: 'Bad arguments and results',
-  proves: 'a function, a cycle, a BigInt beyond 64 bits: a clear error reaches the caller; undefined in arrays becomes null; the worker stays up',
+  proves: 'a function, a cycle, a BigInt beyond 64 bits: a clear error reaches the caller; undefined becomes nil on the wire and null on arrival, both ways; the worker stays up',
   async run() {
     const w = await ParentWorker.spawn<Victim & { echo(v: unknown): unknown }>(fixture('worker.mjs'), { output: 'ignore' });
     try {
@@ -265,9 +271,19 @@ export const badValues: Scenario = {
         check(err.code === 'ENCODE', `${label}: ${String(err)}`);
         figures[label] = err.message;
       }
+      // undefined must travel as msgpack nil (0xc0) and arrive as null: not dropped, not a hole,
+      // not undefined. JSON.stringify can't tell these apart, so each item is inspected.
+      const wire = encodeValue([1, undefined, 3]).toString('hex');
+      check(wire === '9301c003', `[1, undefined, 3] encodes as ${wire}, expected 9301c003 (nil in the middle)`);
       const arr = await w.call.returnUndefinedInArray();
-      check(JSON.stringify(arr) === '[1,null,3]', `undefined in arrays: ${JSON.stringify(arr)}`);
-      figures['[1, undefined, 3] returned'] = JSON.stringify(arr);
+      const returned = Array.isArray(arr) ? Array.from({ length: arr.length }, (_, i) => (i in arr ? String(arr[i]) : 'hole')) : [String(arr)];
+      check(returned.join() === '1,null,3', `[1, undefined, 3] returned as [${returned.join(', ')}]`);
+      const sentItems = JSON.stringify(await w.call.arrivedAs([1, undefined, 3]));
+      check(sentItems === '["number","null","number"]', `[1, undefined, 3] sent, items arrived as ${sentItems}`);
+      const sentKeys = JSON.stringify(await w.call.arrivedAs({ a: 1, gone: undefined }));
+      check(sentKeys === '{"a":"number","gone":"null"}', `{ a: 1, gone: undefined } sent, keys arrived as ${sentKeys}`);
+      figures['[1, undefined, 3] returned'] = `[${returned.join(', ')}]`;
+      figures['undefined sent, arrived as'] = `${sentItems} ${sentKeys}`;
       check((await w.call.add(1, 2)) === 3, 'worker not answering afterwards');
       return { figures };
     } finally {

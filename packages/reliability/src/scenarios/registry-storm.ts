@@ -60,7 +60,7 @@ export const registryStorm: Scenario = {
       const leftovers = Object.keys(JSON.parse(readFileSync(registry.file, 'utf8')) as object);
       let reclaimed = 0;
       for (const id of leftovers) {
-        await registry.register(id, 1234);
+        await registry.register(id, async () => 'tcp://127.0.0.1:1234');
         reclaimed++;
       }
       check(invalid === 0, `${invalid} reads saw invalid JSON`);
