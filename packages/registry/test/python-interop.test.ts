@@ -90,14 +90,25 @@ print("got %.6f after %d failed attempts" % (got, attempts), flush=True)`,
 
   it('Python and us registering concurrently under the shared lock lose nothing', async () => {
     const h = home();
-    const startAt = Date.now() + 500; // both sides start together, Python's startup paid
+    // Neither side may get more than LEAD registrations ahead of the other (each counts the other's
+    // entries in the file, which both replace atomically), so the two runs overlap however late
+    // Python's interpreter starts. A fixed head start did not: under a loaded suite Python could
+    // start after our 40 registrations (about 130 ms) were already done, and nothing interleaved.
+    const LEAD = 4;
     const py = python(
       // Python v4's register: O_EXCL lock (retrying), read, add, write services.tmp, rename, unlock.
       `import json, os, sys, time, datetime
-home, start_at = sys.argv[1], float(sys.argv[2]) / 1000
+home, lead = sys.argv[1], int(sys.argv[2])
 lock, reg, tmp = (os.path.join(home, n) for n in ("services.lock", "services.json", "services.tmp"))
-time.sleep(max(0, start_at - time.time()))
+def theirs():
+    try:
+        return sum(1 for k in json.load(open(reg)) if k.startswith("ts-"))
+    except (OSError, ValueError):
+        return 0
 for i in range(40):
+    deadline = time.time() + 20
+    while theirs() < i - lead and time.time() < deadline:
+        time.sleep(0.001)
     while True:
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY); os.write(fd, str(os.getpid()).encode()); os.close(fd); break
@@ -113,11 +124,20 @@ for i in range(40):
     time.sleep(0.005)  # a real peer doesn't re-register back-to-back; give our waiter a turn
 print("done", flush=True)
 time.sleep(30)`,
-      [h, String(startAt)],
+      [h, String(LEAD)],
     );
     const registry = new FileServiceRegistry({ home: h });
-    await sleep(startAt - Date.now());
-    for (let i = 0; i < 40; i++) await registry.register(`ts-${i}`, 41_000 + i);
+    const pythons = () => {
+      try {
+        return Object.keys(JSON.parse(readFileSync(registry.file, 'utf8')) as object).filter((k) => k.startsWith('py-')).length;
+      } catch {
+        return 0; // not written yet
+      }
+    };
+    for (let i = 0; i < 40; i++) {
+      await until(() => pythons() >= i - LEAD, 20_000);
+      await registry.register(`ts-${i}`, 41_000 + i);
+    }
     await until(() => py.output().includes('done'), 20_000);
     const data = JSON.parse(readFileSync(registry.file, 'utf8')) as Record<string, { pid: number }>;
     expect(Object.keys(data)).toHaveLength(80);
