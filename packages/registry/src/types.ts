@@ -78,11 +78,6 @@ export interface ServiceRegistry {
    * is recorded and `register` rejects with that error.
    */
   register(serviceId: string, bind: BindEndpoint, options?: RegisterOptions): Promise<RegistrationLease>;
-  /**
-   * @deprecated The shape before leases: `bind` resolves to a TCP port and the entry comes back
-   * instead of a lease. Kept only while parent and child move to leases; it will be removed.
-   */
-  register(serviceId: string, bind: number | (() => Promise<number>)): Promise<ServiceEntry & { port: number; pid: number }>;
 
   /**
    * For backends whose entries expire (`lease.ttlMs` set): extends the lease by another `ttlMs`.
@@ -97,8 +92,6 @@ export interface ServiceRegistry {
    * when something was removed, false when the entry was gone or belongs to someone else.
    */
   unregister(lease: RegistrationLease): Promise<boolean>;
-  /** @deprecated Removes the entry if this process registered it. Use the lease instead; it will be removed. */
-  unregister(serviceId: string): Promise<boolean>;
 
   /** One look: the live entry for `serviceId`, or undefined. */
   lookup(serviceId: string): Promise<ServiceEntry | undefined>;
