@@ -3,10 +3,11 @@
  * (EPERM counts as alive), plus a guard against PID reuse on Linux: a process that started well
  * after the entry's `started` time is not the one that registered.
  */
-import { readFileSync } from 'node:fs';
+import { processStartTimeMs, readProcStat } from '@multifrost/protocol/internal';
+
+export { processStartTimeMs };
 
 const REUSE_SLACK_MS = 5_000;
-let bootTimeMs: number | undefined | null;
 
 export function isPidAlive(pid: unknown): boolean {
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
@@ -20,43 +21,11 @@ export function isPidAlive(pid: unknown): boolean {
 
 /**
  * A killed process stays a zombie until its parent reaps it, and `kill(pid, 0)` still succeeds on
- * it; that can last seconds. On Linux, /proc tells the difference.
+ * it; that can last seconds. On Linux, /proc tells the difference (elsewhere: not a zombie).
  */
 function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.charAt(stat.lastIndexOf(')') + 2);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false;
-  }
-}
-
-function readBootTimeMs(): number | null {
-  try {
-    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-    return m ? Number(m[1]) * 1000 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** When the process started (ms since the epoch), from /proc; undefined where unavailable. */
-export function processStartTimeMs(pid: number): number | undefined {
-  if (bootTimeMs === undefined) bootTimeMs = readBootTimeMs();
-  if (bootTimeMs === null) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const startTicks = Number(fields[19]); // field 22 overall
-    if (!Number.isFinite(startTicks)) return undefined;
-    // /proc counts in USER_HZ, which the kernel fixes at 100 on every Linux architecture Node runs
-    // on (whatever CONFIG_HZ is), so no `getconf CLK_TCK` subprocess is needed.
-    return bootTimeMs + (startTicks * 1000) / 100;
-  } catch {
-    return undefined;
-  }
+  const state = readProcStat(pid)?.state;
+  return state === 'Z' || state === 'X';
 }
 
 /**

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { residentMb } from '@multifrost/protocol/internal';
-import { isPidAlive } from '@multifrost/registry';
+import { isPidAlive } from '@multifrost/registry/internal';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const fixture = (name: string): string => path.join(fixtures, name);

@@ -1,0 +1,6 @@
+/**
+ * `@multifrost/registry/internal`: the process-liveness helpers the file registry is built on,
+ * shared with the child's parent watch and the test suites. No semver promise: anything here may
+ * change in any release.
+ */
+export { isPidAlive, isRegistrantAlive, parseStarted, processStartTimeMs } from './pid-liveness.js';
