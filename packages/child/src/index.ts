@@ -5,3 +5,6 @@ export type { ReservedName } from './reserved-names.js';
 export { callContext, currentCall } from './call-context.js';
 export type { CallContext } from './call-context.js';
 export { MultifrostError, RemoteCallError, isMultifrostError } from '@multifrost/protocol';
+// So a worker that installed only this package can pick or tune its transport.
+export { zmqTransport } from '@multifrost/transport-zmq';
+export type { TransportFactory, TransportOptions } from '@multifrost/transport-zmq';
