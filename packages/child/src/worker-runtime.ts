@@ -132,7 +132,7 @@ export class WorkerRuntime {
     let endpoint: string;
     try {
       if (this.spawnEnv) {
-        endpoint = tcpEndpoint('127.0.0.1', this.spawnEnv.port);
+        endpoint = this.spawnEnv.endpoint ?? tcpEndpoint('127.0.0.1', this.spawnEnv.port!);
         transport.connect(endpoint);
         if (this.spawnEnv.parentPid !== undefined) this.lifecycle.watchParent(this.spawnEnv.parentPid);
       } else {
