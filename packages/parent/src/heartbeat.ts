@@ -5,7 +5,6 @@
  * busy (a long CPU-bound handler), not dead — libzmq's own heartbeats prove the peer is there.
  */
 import { createHeartbeat, type AppId, type HeartbeatMessage } from '@multifrost/protocol';
-import { performance } from 'node:perf_hooks';
 
 export interface HeartbeatOptions {
   intervalMs: number;
