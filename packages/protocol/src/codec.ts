@@ -1,6 +1,7 @@
 /**
  * msgpack encoding and decoding of messages, on msgpackr in standard mode (plain maps, no records,
- * nil for `undefined`). See PROTOCOL.md §2 and §4.
+ * nil for `undefined`). See docs/protocol.md: [payload](../../../docs/protocol.md#payload) and
+ * [values](../../../docs/protocol.md#values).
  */
 import { Packr, Unpackr, type Options } from 'msgpackr';
 import { DEFAULT_LIMITS, type ProtocolLimits } from './constants.js';

@@ -1,6 +1,7 @@
 /**
- * Wire constants shared by every Multifrost package: app ids, defaults and limits
- * (PROTOCOL.md §2, §5).
+ * Wire constants shared by every Multifrost package: app ids, defaults and limits (see
+ * [payload](../../../docs/protocol.md#payload) and
+ * [heartbeats](../../../docs/protocol.md#heartbeat-and-liveness)).
  */
 
 /** App id of the v3 wire profile (the public peers' README version). */
@@ -36,15 +37,23 @@ export const DEFAULT_LIMITS: Readonly<ProtocolLimits> = Object.freeze({
   maxDepth: 100,
 });
 
-/** Heartbeat defaults (PROTOCOL.md §5), in milliseconds as everywhere in the TS API. */
+/**
+ * Heartbeat defaults ([protocol](../../../docs/protocol.md#heartbeat-and-liveness)), in
+ * milliseconds as everywhere in the TS API.
+ */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3_000;
 export const DEFAULT_HEARTBEAT_MAX_MISSES = 3;
 
-/** Environment variables of spawn mode (PROTOCOL.md §6). */
+/** Environment variables of spawn mode ([protocol](../../../docs/protocol.md#spawn-mode)). */
 export const ENV_PORT = 'COMLINK_ZMQ_PORT';
 export const ENV_WORKER_MODE = 'COMLINK_WORKER_MODE';
 export const ENV_PARENT_PID = 'MULTIFROST_PARENT_PID';
+/**
+ * The exact endpoint a spawned child connects to (extension): any transport's form, e.g.
+ * `ipc:///tmp/x`. Our child prefers it; other peers read only `COMLINK_ZMQ_PORT`.
+ */
+export const ENV_ENDPOINT = 'MULTIFROST_ENDPOINT';
 export const ENV_HOME = 'MULTIFROST_HOME';
 
 /**

@@ -12,6 +12,7 @@ export {
   ENV_PORT,
   ENV_WORKER_MODE,
   ENV_PARENT_PID,
+  ENV_ENDPOINT,
   ENV_HOME,
   LIST_FUNCTIONS_CALL,
 } from './constants.js';

@@ -1,6 +1,7 @@
 /**
- * The message model (PROTOCOL.md §3). A message object here *is* the wire map: snake_case keys,
- * exactly what is msgpack-encoded, so nothing is converted on the hot path.
+ * The message model ([protocol](../../../docs/protocol.md#message-types)). A message object here
+ * *is* the wire map: snake_case keys, exactly what is msgpack-encoded, so nothing is converted on
+ * the hot path.
  */
 import { randomFillSync } from 'node:crypto';
 import { APP_V3, DEFAULT_NAMESPACE, type AppId } from './constants.js';
@@ -84,8 +85,9 @@ export function newId(): string {
 }
 
 /**
- * Current Unix time in seconds as a float. PROTOCOL.md §2 types `timestamp` as float64, and
- * msgpack would write an integral Number as an int, so an exactly-whole second is nudged by 1 µs.
+ * Current Unix time in seconds as a float. The [protocol](../../../docs/protocol.md#payload)
+ * types `timestamp` as float64, and msgpack would write an integral Number as an int, so an
+ * exactly-whole second is nudged by 1 µs.
  */
 export function nowSeconds(): number {
   const t = Date.now() / 1000;
@@ -152,7 +154,7 @@ export function createHeartbeat(app: AppId = APP_V3, id: string = newId()): Hear
   return { app, id, type: 'heartbeat', timestamp: nowSeconds(), metadata: { hb_timestamp: nowSeconds() } };
 }
 
-/** The child's echo of a heartbeat request (PROTOCOL.md §5). */
+/** The child's echo of a heartbeat request ([protocol](../../../docs/protocol.md#heartbeat-and-liveness)). */
 export function createHeartbeatReply(request: HeartbeatMessage): HeartbeatMessage {
   const hb = request.metadata?.hb_timestamp;
   const reply: HeartbeatMessage = {
@@ -170,7 +172,10 @@ export function createShutdown(app: AppId = APP_V3): ShutdownMessage {
   return { app, id: newId(), type: 'shutdown', timestamp: nowSeconds() };
 }
 
-/** Cancels the call with `callId` (extension, PROTOCOL.md §9). The message id *is* the call id. */
+/**
+ * Cancels the call with `callId` ([an extension](../../../docs/protocol.md#extensions)). The
+ * message id *is* the call id.
+ */
 export function createCancel(callId: string, app: AppId = APP_V3): CancelMessage {
   return { app, id: callId, type: 'cancel', timestamp: nowSeconds() };
 }

@@ -1,7 +1,7 @@
 /**
- * Errors on the wire (PROTOCOL.md §8): turning a thrown value into an `error` message's fields on
- * the child side, and an `error` message back into name, message and stack on the parent side,
- * whichever peer sent it (ours adds `error_type`/`traceback`; Python sends `"<Class>: msg\n<tb>"`).
+ * Errors on the wire ([protocol](../../../docs/protocol.md#errors)): turning a thrown value into
+ * an `error` message's fields on the child side, and an `error` message back into name, message
+ * and stack on the parent side, whichever peer sent it (ours adds `error_type`/`traceback`; Python sends `"<Class>: msg\n<tb>"`).
  */
 import type { ErrorInit, ErrorMessage } from './messages.js';
 

@@ -1,6 +1,8 @@
 /**
  * Validation of incoming frames and messages. Pure functions that never throw on hostile input:
- * every outcome is either a typed message or a precise, countable reason (PROTOCOL.md §1–§3).
+ * every outcome is either a typed message or a precise, countable reason (docs/protocol.md:
+ * [frames](../../../docs/protocol.md#transport-and-frames), [payload](../../../docs/protocol.md#payload),
+ * [message types](../../../docs/protocol.md#message-types)).
  */
 import { DEFAULT_LIMITS, DEFAULT_NAMESPACE, isAppId, type AppId, type ProtocolLimits } from './constants.js';
 import { decodeValue } from './codec.js';
@@ -144,7 +146,7 @@ export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimit
 
 /**
  * Parses the frames one socket receives. A child (ROUTER) receives `[routing_id, empty, payload]`;
- * a parent (DEALER) receives `[empty, payload]` (PROTOCOL.md §1).
+ * a parent (DEALER) receives `[empty, payload]` ([protocol](../../../docs/protocol.md#transport-and-frames)).
  */
 export function parseFrames(
   frames: readonly Uint8Array[],

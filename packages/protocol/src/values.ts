@@ -1,7 +1,8 @@
 /**
- * The value table of PROTOCOL.md §4, enforced before encoding: one walk that rejects what cannot
- * cross the wire (naming the path of the bad value) and rewrites the few things msgpackr would
- * otherwise encode in a way other peers misread. Values are copied only where a rewrite happens.
+ * The [value table](../../../docs/protocol.md#values), enforced before encoding: one walk that
+ * rejects what cannot cross the wire (naming the path of the bad value) and rewrites the few
+ * things msgpackr would otherwise encode in a way other peers misread. Values are copied only
+ * where a rewrite happens.
  */
 import { DEFAULT_LIMITS } from './constants.js';
 import { MultifrostError } from './errors.js';

@@ -1,5 +1,6 @@
 /**
- * `FileServiceRegistry`: the file registry every public peer shares (PROTOCOL.md §7).
+ * `FileServiceRegistry`: the file registry every public peer shares
+ * ([protocol](../../../docs/protocol.md#connect-mode-and-the-registry)).
  * `services.json` in `$MULTIFROST_HOME` or `~/.multifrost`, changed only under `services.lock`,
  * written atomically, keeping other processes' entries and unknown keys untouched.
  *

@@ -1,6 +1,7 @@
 /**
- * Where the registry lives: `$MULTIFROST_HOME` or `~/.multifrost` (PROTOCOL.md §7), and the two
- * files in it that every peer agrees on.
+ * Where the registry lives: `$MULTIFROST_HOME` or `~/.multifrost`
+ * ([protocol](../../../docs/protocol.md#connect-mode-and-the-registry)), and the two files in it
+ * that every peer agrees on.
  */
 import os from 'node:os';
 import path from 'node:path';

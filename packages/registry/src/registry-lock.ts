@@ -1,7 +1,8 @@
 /**
- * The cross-language registry lock (PROTOCOL.md §7): `services.lock` created with O_CREAT|O_EXCL —
- * the lock the Python v4, Go and Rust peers take — holding our PID (informational only), removed on
- * release. A lock older than the stale age was left by a crashed holder and is broken.
+ * The cross-language registry lock
+ * ([protocol](../../../docs/protocol.md#connect-mode-and-the-registry)): `services.lock` created
+ * with O_CREAT|O_EXCL — the lock the Python v4, Go and Rust peers take — holding our PID
+ * (informational only), removed on release. A lock older than the stale age was left by a crashed holder and is broken.
  *
  * Three hazards of a plain O_EXCL lock file, and what this module does about them:
  * - Two waiters both judge the lock stale; the first breaks it, a third process takes a fresh
