@@ -161,7 +161,9 @@ export class WorkerRuntime {
     }
     this.state = 'running';
     dispatcher.open();
-    debug('running in %s mode on %s', this.spawnEnv ? 'spawn' : 'connect', endpoint);
+    const mode = this.spawnEnv ? 'spawn' : 'connect';
+    if (transport.port !== undefined) debug('running in %s mode on port %d', mode, transport.port);
+    else debug('running in %s mode on %s', mode, endpoint);
     // The public peers' TCP profile speaks in ports; a non-TCP endpoint (ipc://, in-memory) has none.
     return transport.port ?? 0;
   }
