@@ -12,8 +12,6 @@ export const APP_V4 = 'comlink_ipc_v4';
 export type AppId = typeof APP_V3 | typeof APP_V4;
 export type ProtocolVersion = 'v3' | 'v4';
 
-export const APP_IDS: readonly AppId[] = [APP_V3, APP_V4];
-
 export function appIdFor(version: ProtocolVersion): AppId {
   return version === 'v4' ? APP_V4 : APP_V3;
 }

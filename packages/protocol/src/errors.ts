@@ -99,14 +99,3 @@ export class RemoteCallError extends MultifrostError {
     }
   }
 }
-
-/** Normalises anything thrown into an Error, for code that must report it. */
-export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  if (typeof value === 'string') return new Error(value);
-  try {
-    return new Error(`Non-error value thrown: ${JSON.stringify(value)}`);
-  } catch {
-    return new Error(`Non-error value thrown: ${String(value)}`);
-  }
-}

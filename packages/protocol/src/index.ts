@@ -1,7 +1,6 @@
 export {
   APP_V3,
   APP_V4,
-  APP_IDS,
   appIdFor,
   isAppId,
   DEFAULT_NAMESPACE,
@@ -18,7 +17,7 @@ export {
 } from './constants.js';
 export type { AppId, ProtocolVersion, ProtocolLimits } from './constants.js';
 
-export { MultifrostError, RemoteCallError, isMultifrostError, toError } from './errors.js';
+export { MultifrostError, RemoteCallError, isMultifrostError } from './errors.js';
 export type { MultifrostErrorCode, MultifrostErrorOptions, RemoteErrorInfo } from './errors.js';
 
 export {
@@ -50,7 +49,6 @@ export type {
 } from './messages.js';
 
 export { encodeMessage, encodeValue, decodeValue } from './codec.js';
-export { prepareValue } from './values.js';
 export { validateMessage, decodeMessage, parseFrames, REJECT_REASONS } from './validate.js';
 export type { RejectReason, Rejection, Validated, FramesResult } from './validate.js';
 export { errorInitFrom, parseRemoteError } from './remote-error.js';

@@ -12,9 +12,9 @@ import {
   newId,
   nowSeconds,
   parseFrames,
-  prepareValue,
   validateMessage,
 } from '../src/index.js';
+import { prepareValue } from '../src/values.js';
 
 function encodeError(fn: () => unknown): MultifrostError {
   try {
