@@ -3,7 +3,7 @@
  * DEALER (caller) / ROUTER (service) implementation behind `zmqTransport()`.
  */
 export { zmqTransport } from './zmq-transport.js';
-export { createCallerTransport, ZmqCallerTransport } from './caller-transport.js';
-export { createServiceTransport, ZmqServiceTransport } from './service-transport.js';
+export { createCallerTransport } from './caller-transport.js';
+export { createServiceTransport } from './service-transport.js';
 export { tcpEndpoint, portOf, hostOf, isTcp } from './endpoint.js';
 export type { CallerTransport, ServiceTransport, TransportFactory, TransportOptions, TransportStats } from './types.js';

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Dealer } from 'zeromq';
 import { describe, expect, it } from 'vitest';
-import { createCallerTransport, createServiceTransport, portOf, tcpEndpoint, zmqTransport, ZmqCallerTransport, ZmqServiceTransport } from '../src/index.js';
+import { createCallerTransport, createServiceTransport, portOf, tcpEndpoint, zmqTransport } from '../src/index.js';
+import { ZmqCallerTransport, ZmqServiceTransport } from '../src/internal.js';
 import { EMPTY, pair, sleep, track, waitUntil } from './helpers.js';
 
 describe('bind', () => {

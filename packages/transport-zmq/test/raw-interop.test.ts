@@ -1,6 +1,7 @@
 /**
  * Frame layout against plain zeromq sockets, standing in for the public Python/Go/Rust/JS peers
- * (PROTOCOL.md §1): parent → child `[empty, payload]`, child → parent `[routing_id, empty, payload]`.
+ * ([docs/protocol.md](../../../docs/protocol.md#transport-and-frames)): parent → child
+ * `[empty, payload]`, child → parent `[routing_id, empty, payload]`.
  */
 import { createCall, createResponse, encodeMessage, type Message } from '@multifrost/protocol';
 import { Dealer, Router } from 'zeromq';
