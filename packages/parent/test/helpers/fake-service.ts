@@ -9,7 +9,7 @@ import type { ServiceTransport } from '@multifrost/transport-zmq';
 export type Handler = (call: CallMessage) => { result: unknown } | { error: { name: string; message: string } } | 'hold';
 
 export class FakeService {
-  readonly mem: MemoryTransport = createMemoryTransport();
+  constructor(readonly mem: MemoryTransport = createMemoryTransport()) {}
   readonly received: Message[] = [];
   answerHeartbeats = true;
   handler: Handler = (call) => ({ result: call.args });
@@ -46,7 +46,7 @@ export class FakeService {
     return this.received.filter((m): m is Extract<Message, { type: T }> => m.type === type);
   }
 
-  registry(serviceId = 'svc'): ServiceRegistry {
+  registry(serviceId = 'svc'): OneServiceRegistry {
     return new OneServiceRegistry({ serviceId, endpoint: this.endpoint });
   }
 
@@ -55,9 +55,11 @@ export class FakeService {
   }
 }
 
-/** A registry holding one entry; registering is not what these tests are about. */
-class OneServiceRegistry implements ServiceRegistry {
-  constructor(private readonly entry: ServiceEntry) {}
+/** A registry holding one entry (which a test may move); registering is not what these tests are about. */
+export class OneServiceRegistry implements ServiceRegistry {
+  /** The signals discover() was given. */
+  readonly signals: (AbortSignal | undefined)[] = [];
+  constructor(public entry: ServiceEntry) {}
   register(..._args: unknown[]): Promise<never> {
     return Promise.reject(new Error('not used'));
   }
@@ -67,7 +69,8 @@ class OneServiceRegistry implements ServiceRegistry {
   async lookup(serviceId: string): Promise<ServiceEntry | undefined> {
     return serviceId === this.entry.serviceId ? this.entry : undefined;
   }
-  async discover(serviceId: string): Promise<ServiceEntry> {
+  async discover(serviceId: string, options: { signal?: AbortSignal } = {}): Promise<ServiceEntry> {
+    this.signals.push(options.signal);
     if (serviceId === this.entry.serviceId) return this.entry;
     throw new MultifrostError('SERVICE_NOT_FOUND', `no ${serviceId}`);
   }
