@@ -57,7 +57,49 @@ interface WireValues {
   anything(): unknown;
 }
 
+/** A worker whose method names collide with what the proxy never forwards. */
+class Awkward {
+  then(): number {
+    return 1;
+  }
+  catch(): void {}
+  finally(): void {}
+  inspect(): string {
+    return '';
+  }
+  toString(): string {
+    return '';
+  }
+  valueOf(): number {
+    return 0;
+  }
+  toJSON(): object {
+    return {};
+  }
+  asymmetricMatch(): boolean {
+    return false;
+  }
+  $$typeof(): void {}
+  nodeType(): void {}
+  real(): number {
+    return 1;
+  }
+}
+
 describe('Remote<T>', () => {
+  it('leaves out the names the proxy blocks, since worker.call can never reach them', () => {
+    expectTypeOf<keyof Remote<Awkward>>().toEqualTypeOf<'real'>();
+    expectTypeOf<Remote<Awkward>>().not.toHaveProperty('then');
+    expectTypeOf<Remote<Awkward>>().not.toHaveProperty('toString');
+    expectTypeOf<Remote<Awkward>>().not.toHaveProperty('toJSON');
+  });
+
+  it('with() views also have callFunction', () => {
+    type View = ReturnType<ParentWorker<MathWorker>['with']>;
+    expectTypeOf<View['callFunction']>().toBeFunction();
+    expectTypeOf<ReturnType<View['callFunction']>>().toEqualTypeOf<Promise<unknown>>();
+  });
+
   it('maps methods to promise-returning functions and hides base, private, symbol and data members', () => {
     type R = Remote<MathWorker>;
     expectTypeOf<R['add']>().toEqualTypeOf<(a: number, b: number) => Promise<number>>();
