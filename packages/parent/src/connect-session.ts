@@ -4,8 +4,10 @@
  * elsewhere after going silent. The service's process is not ours: close() only disconnects.
  */
 import { createDebug, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
-import type { ServiceEntry, ServiceRegistry } from '@multifrost/registry';
+import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
+import { durationMs } from './durations.js';
 import * as messages from './messages.js';
+import type { ConnectOptions } from './options.js';
 import { waitUntilAnswering } from './readiness.js';
 import type { WorkerHost, WorkerStrategy } from './strategy.js';
 
@@ -18,6 +20,18 @@ export interface ConnectPlan {
   startTimeoutMs: number;
   /** The option name the user set the limit with, for messages (`startTimeoutMs` or the older `timeoutMs`). */
   timeoutOption: string;
+}
+
+/** Reads connect()'s arguments; `startTimeoutMs` wins over the older `timeoutMs`, and messages name the one used. */
+export function connectPlan(serviceId: string, options: ConnectOptions): ConnectPlan {
+  if (typeof serviceId !== 'string' || serviceId.length === 0) throw messages.missingServiceId();
+  const option = options.startTimeoutMs !== undefined || options.timeoutMs === undefined ? 'startTimeoutMs' : 'timeoutMs';
+  return {
+    serviceId,
+    registry: options.registry ?? new FileServiceRegistry(),
+    startTimeoutMs: durationMs(options.startTimeoutMs ?? options.timeoutMs, option, 5_000),
+    timeoutOption: option,
+  };
 }
 
 export class ConnectSession implements WorkerStrategy {

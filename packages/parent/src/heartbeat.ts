@@ -4,12 +4,29 @@
  * A miss while calls are in flight and the ZMTP connection is up is not counted: the worker is
  * busy (a long CPU-bound handler), not dead — libzmq's own heartbeats prove the peer is there.
  */
-import { createHeartbeat, type AppId, type HeartbeatMessage } from '@multifrost/protocol';
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_MAX_MISSES,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  createHeartbeat,
+  type AppId,
+  type HeartbeatMessage,
+} from '@multifrost/protocol';
+import { durationMs } from './durations.js';
 
 export interface HeartbeatOptions {
   intervalMs: number;
   timeoutMs: number;
   maxMisses: number;
+}
+
+/** The heartbeat settings of a worker's options, checked, with the defaults filled in. */
+export function heartbeatOptions(options: { heartbeatIntervalMs?: number; heartbeatTimeoutMs?: number; heartbeatMaxMisses?: number }): HeartbeatOptions {
+  return {
+    intervalMs: durationMs(options.heartbeatIntervalMs, 'heartbeatIntervalMs', DEFAULT_HEARTBEAT_INTERVAL_MS),
+    timeoutMs: durationMs(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs', DEFAULT_HEARTBEAT_TIMEOUT_MS),
+    maxMisses: Math.max(1, options.heartbeatMaxMisses ?? DEFAULT_HEARTBEAT_MAX_MISSES),
+  };
 }
 
 export interface HeartbeatHooks {

@@ -6,14 +6,8 @@
  * they share and the public API.
  */
 import { EventEmitter } from 'node:events';
-import path from 'node:path';
 import {
-  DEFAULT_HEARTBEAT_INTERVAL_MS,
-  DEFAULT_HEARTBEAT_MAX_MISSES,
-  DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_NAMESPACE,
-  LIST_FUNCTIONS_CALL,
-  RemoteCallError,
   appIdFor,
   createCall,
   createCancel,
@@ -21,21 +15,19 @@ import {
   type AppId,
   type Message,
 } from '@multifrost/protocol';
-import { FileServiceRegistry } from '@multifrost/registry';
 import type { CallerTransport } from '@multifrost/transport-zmq';
 import { CallTable, type CallSender } from './call-table.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { resolveCommand } from './command.js';
-import { ConnectSession } from './connect-session.js';
-import { durationMs, timeoutMs } from './durations.js';
-import { HeartbeatMonitor } from './heartbeat.js';
+import { ConnectSession, connectPlan } from './connect-session.js';
+import { timeoutMs } from './durations.js';
+import { HeartbeatMonitor, heartbeatOptions } from './heartbeat.js';
+import { listFunctions } from './list-functions.js';
 import * as messages from './messages.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import type { CallOptions, ConnectOptions, ParentWorkerEvents, ParentWorkerOptions, SpawnOptions } from './options.js';
 import { OutputSink } from './output-sink.js';
 import { createCallProxy, type Remote, type UntypedApi, type WorkerView } from './proxy.js';
-import { resolveScriptPath } from './script-path.js';
-import { SpawnSupervisor } from './spawn-supervisor.js';
+import { SpawnSupervisor, spawnPlan } from './spawn-supervisor.js';
 import type { WorkerHost, WorkerStrategy } from './strategy.js';
 import { transportFactory } from './transport-option.js';
 import type { ExitInfo } from './worker-process.js';
@@ -81,11 +73,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     };
     this.calls = new CallTable(this.name, sender, this.metricsData, this.circuit);
     this.heartbeat = new HeartbeatMonitor(
-      {
-        intervalMs: durationMs(options.heartbeatIntervalMs, 'heartbeatIntervalMs', DEFAULT_HEARTBEAT_INTERVAL_MS),
-        timeoutMs: durationMs(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs', DEFAULT_HEARTBEAT_TIMEOUT_MS),
-        maxMisses: Math.max(1, options.heartbeatMaxMisses ?? DEFAULT_HEARTBEAT_MAX_MISSES),
-      },
+      heartbeatOptions(options),
       {
         app: this.app,
         send: (msg) => this.transport.send(msg),
@@ -116,33 +104,13 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
    * be the executable (`spawn('./svc.ts', 'tsx')`) or the options.
    */
   static async spawn<T = UntypedApi>(script: string | URL, executableOrOptions?: string | SpawnOptions, maybeOptions: SpawnOptions = {}): Promise<ParentWorker<T>> {
-    const options: SpawnOptions =
-      typeof executableOrOptions === 'string' ? { ...maybeOptions, executable: executableOrOptions } : { ...(executableOrOptions ?? {}) };
-    const cwd = path.resolve(options.cwd ?? process.cwd());
-    const scriptPath = resolveScriptPath(script, cwd);
-    // `spawn('./tool', './tool')`: the script is its own executable.
-    const executable = options.executable !== undefined && options.executable === String(script) ? scriptPath : options.executable;
-    const plan = {
-      command: resolveCommand(scriptPath, executable, options.args ?? [], cwd),
-      cwd,
-      env: { ...process.env, ...options.env },
-      startTimeoutMs: durationMs(options.startTimeoutMs, 'startTimeoutMs', 30_000),
-      closeGraceMs: durationMs(options.closeGraceMs, 'closeGraceMs', 5_000),
-      autoRestart: options.autoRestart ? (options.autoRestart === true ? {} : options.autoRestart) : undefined,
-    };
-    return new ParentWorker<T>(options, path.basename(scriptPath), (host) => new SpawnSupervisor(host, plan)).start();
+    const { options, plan, name } = spawnPlan(script, executableOrOptions, maybeOptions);
+    return new ParentWorker<T>(options, name, (host) => new SpawnSupervisor(host, plan)).start();
   }
 
   /** Finds a running service in the registry, connects, and resolves once it answers. */
   static async connect<T = UntypedApi>(serviceId: string, options: ConnectOptions = {}): Promise<ParentWorker<T>> {
-    if (typeof serviceId !== 'string' || serviceId.length === 0) throw messages.missingServiceId();
-    const option = options.startTimeoutMs !== undefined || options.timeoutMs === undefined ? 'startTimeoutMs' : 'timeoutMs';
-    const plan = {
-      serviceId,
-      registry: options.registry ?? new FileServiceRegistry(),
-      startTimeoutMs: durationMs(options.startTimeoutMs ?? options.timeoutMs, option, 5_000),
-      timeoutOption: option,
-    };
+    const plan = connectPlan(serviceId, options);
     return new ParentWorker<T>(options, serviceId, (host) => new ConnectSession(host, plan)).start();
   }
 
@@ -174,22 +142,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   }
 
   /** The functions the worker exposes, sorted. */
-  async listFunctions(): Promise<string[]> {
-    try {
-      return (await this.invoke(LIST_FUNCTIONS_CALL, [], {})) as string[];
-    } catch (err) {
-      if (!(err instanceof RemoteCallError)) throw err;
-      // Not our child: the Python peer exposes list_functions, the JS peer listFunctions.
-      for (const name of ['list_functions', 'listFunctions']) {
-        try {
-          const list = await this.invoke(name, [], {});
-          if (Array.isArray(list)) return list.map(String).sort();
-        } catch {
-          // try the next spelling
-        }
-      }
-      throw err;
-    }
+  listFunctions(): Promise<string[]> {
+    return listFunctions((fn) => this.invoke(fn, [], {}));
   }
 
   get metrics(): MetricsSnapshot {

@@ -4,10 +4,13 @@
  * escalates from a shutdown message to SIGTERM and then SIGKILL of the worker's process GROUP (so
  * whatever the worker started goes too, not just a launcher such as tsx).
  */
+import path from 'node:path';
 import { createDebug, createShutdown, type MultifrostError } from '@multifrost/protocol';
-import type { Command } from './command.js';
+import { resolveCommand, type Command } from './command.js';
+import { durationMs } from './durations.js';
 import * as messages from './messages.js';
-import type { RestartOptions } from './options.js';
+import type { RestartOptions, SpawnOptions } from './options.js';
+import { resolveScriptPath } from './script-path.js';
 import { waitUntilAnswering } from './readiness.js';
 import type { WorkerHost, WorkerStrategy } from './strategy.js';
 import { WorkerProcess, type ExitInfo } from './worker-process.js';
@@ -21,6 +24,29 @@ export interface SpawnPlan {
   startTimeoutMs: number;
   closeGraceMs: number;
   autoRestart: RestartOptions | undefined;
+}
+
+/** Reads spawn()'s arguments: the script path (URL, absolute, or relative to `cwd`), the command, the limits. */
+export function spawnPlan(
+  script: string | URL,
+  executableOrOptions: string | SpawnOptions | undefined,
+  maybeOptions: SpawnOptions,
+): { options: SpawnOptions; plan: SpawnPlan; name: string } {
+  const options: SpawnOptions =
+    typeof executableOrOptions === 'string' ? { ...maybeOptions, executable: executableOrOptions } : { ...(executableOrOptions ?? {}) };
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const scriptPath = resolveScriptPath(script, cwd);
+  // `spawn('./tool', './tool')`: the script is its own executable.
+  const executable = options.executable !== undefined && options.executable === String(script) ? scriptPath : options.executable;
+  const plan: SpawnPlan = {
+    command: resolveCommand(scriptPath, executable, options.args ?? [], cwd),
+    cwd,
+    env: { ...process.env, ...options.env },
+    startTimeoutMs: durationMs(options.startTimeoutMs, 'startTimeoutMs', 30_000),
+    closeGraceMs: durationMs(options.closeGraceMs, 'closeGraceMs', 5_000),
+    autoRestart: options.autoRestart ? (options.autoRestart === true ? {} : options.autoRestart) : undefined,
+  };
+  return { options, plan, name: path.basename(scriptPath) };
 }
 
 export class SpawnSupervisor implements WorkerStrategy {
