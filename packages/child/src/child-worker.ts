@@ -18,7 +18,7 @@ export abstract class ChildWorker {
     this.#runtime = new WorkerRuntime(this, ChildWorker.prototype, opts);
   }
 
-  /** The methods a parent may call, sorted ([docs/protocol.md](../../../docs/protocol.md#choices-and-clarifications)). */
+  /** The methods a parent may call, sorted (see docs/protocol.md, "Choices and clarifications"). */
   listFunctions(): string[] {
     return this.#runtime.listFunctions();
   }
@@ -53,7 +53,7 @@ export abstract class ChildWorker {
     return this.#runtime.stop();
   }
 
-  /** `await using worker = new MyWorker(...)` stops it at the end of the block. A symbol, so no name is taken from the user. */
+  /** `await using worker = new MyWorker(...)` stops it at the end of the block; a symbol, so it takes no name from the user. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.#runtime.stop();
   }

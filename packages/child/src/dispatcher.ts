@@ -7,7 +7,6 @@
 import {
   LIST_FUNCTIONS_CALL,
   MultifrostError,
-  createDebug,
   createError,
   createResponse,
   errorInitFrom,
@@ -15,6 +14,7 @@ import {
   type ErrorInit,
   type Message,
 } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import { CallState } from './call-state.js';
 import { isThenable, runHandler, storedCallDone } from './call-context.js';
 

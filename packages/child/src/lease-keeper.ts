@@ -4,7 +4,8 @@
  * the id was taken over) the worker registers again with the endpoint it is still bound to, so it
  * stays discoverable. The file registry has no expiry, so for it this does nothing.
  */
-import { createDebug, isMultifrostError } from '@multifrost/protocol';
+import { isMultifrostError } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import type { RegistrationLease, ServiceRegistry } from '@multifrost/registry';
 
 const debug = createDebug('multifrost:child');

@@ -4,7 +4,7 @@
  * decision to exit once a stop that the user did not ask for is over. Everything else about
  * stopping (drain, flush, unregister, close) is the runtime's, so it can run without a process.
  */
-import { createDebug } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import { leadsProcessGroup, watchParent } from './parent-watch.js';
 
 const debug = createDebug('multifrost:child');

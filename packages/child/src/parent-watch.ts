@@ -1,9 +1,10 @@
 /**
- * Spawn mode: a worker must not outlive its parent ([docs/spawn-mode.md](../../../docs/spawn-mode.md#ending)), even when the parent was
- * SIGKILLed and could not clean up. Polls the parent PID and reports its death once.
+ * Spawn mode: a worker must not outlive its parent
+ * ([docs/spawn-mode.md](../../../docs/spawn-mode.md#ending)), even when the parent was SIGKILLed
+ * and could not clean up. Polls the parent PID and reports its death once.
  */
-import { readFileSync } from 'node:fs';
-import { isPidAlive } from '@multifrost/registry';
+import { readProcStat } from '@multifrost/protocol/internal';
+import { isPidAlive } from '@multifrost/registry/internal';
 
 export function watchParent(parentPid: number, intervalMs: number, onGone: () => void): () => void {
   const timer = setInterval(() => {
@@ -19,12 +20,5 @@ export function watchParent(parentPid: number, intervalMs: number, onGone: () =>
 
 /** True when this process leads its own process group (the parent spawns us `detached`). */
 export function leadsProcessGroup(): boolean {
-  try {
-    // /proc/self/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces, so split after ')'.
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]) === process.pid;
-  } catch {
-    return false;
-  }
+  return readProcStat('self')?.pgrp === process.pid;
 }

@@ -4,7 +4,13 @@
  * caller hears of it; every send is counted until the transport is done with it, so a stop can
  * flush the last replies before the socket goes.
  */
-import { MultifrostError, createDebug, createError, isMultifrostError, type Message } from '@multifrost/protocol';
+import {
+  MultifrostError,
+  createError,
+  isMultifrostError,
+  type Message,
+} from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import type { ServiceTransport } from '@multifrost/transport-zmq';
 import type { ReplySink } from './dispatcher.js';
 

@@ -9,13 +9,13 @@
 import {
   DEFAULT_NAMESPACE,
   MultifrostError,
-  createDebug,
   createError,
   createHeartbeatReply,
   createOutput,
   type Message,
   type Rejection,
 } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import { FileServiceRegistry, type ServiceRegistry } from '@multifrost/registry';
 import { tcpEndpoint, zmqTransport, type ServiceTransport, type TransportFactory, type TransportOptions } from '@multifrost/transport-zmq';
 import { collectCallable } from './callable-surface.js';
@@ -193,7 +193,7 @@ export class WorkerRuntime {
 
   private onReject(rej: Rejection, peer: Buffer | undefined): void {
     debug('dropped message: %s (%s)', rej.reason, rej.detail);
-    // A call we could read the id of gets an answer rather than silence ([docs/protocol.md](../../../docs/protocol.md)).
+    // A call we could read the id of gets an answer rather than silence (docs/protocol.md).
     if (peer && rej.id && rej.app && rej.type === 'call') {
       this.sender!.sendQuiet(peer, createError(rej.id, { name: 'InvalidCallError', message: rej.detail }, rej.app));
     }
