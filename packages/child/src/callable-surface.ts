@@ -2,8 +2,8 @@
  * What a parent may call on a worker (`listFunctions()` in
  * [docs/protocol.md](../../../docs/protocol.md#choices-and-clarifications)): the methods the
  * user's class and its user-defined base classes define, and the user's own instance fields
- * holding functions (arrow fields such as `greet = (n) => ...`), minus `_`-prefixed names, the reserved names, and
- * `Object.prototype` members. Computed once at start; dispatch is a Map lookup, so `stop`, `run`,
+ * holding functions (arrow fields such as `greet = (n) => ...`), minus `_`-prefixed names, the
+ * reserved names, and `Object.prototype` members. Computed once at start; dispatch is a Map lookup, so `stop`, `run`,
  * `toString` and friends can never be reached remotely.
  */
 import { isReservedName } from './reserved-names.js';
