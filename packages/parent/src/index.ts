@@ -8,7 +8,7 @@ export type {
   RestartInfo,
   ParentWorkerEvents,
 } from './options.js';
-export type { Remote, UntypedApi } from './proxy.js';
+export type { Remote, UntypedApi, WorkerView } from './proxy.js';
 export type { Wire } from './wire-type.js';
 export type { MetricsSnapshot } from './metrics.js';
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';
