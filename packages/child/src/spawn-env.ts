@@ -3,13 +3,12 @@
  * ([docs/spawn-mode.md](../../../docs/spawn-mode.md#what-happens)), and removing it so this
  * worker's own subprocesses don't think they were spawned by our parent.
  */
-import { ENV_PARENT_PID, ENV_PORT, ENV_WORKER_MODE, MultifrostError } from '@multifrost/protocol';
+import { ENV_ENDPOINT, ENV_PARENT_PID, ENV_PORT, ENV_WORKER_MODE, MultifrostError } from '@multifrost/protocol';
 
 /**
  * Our parent's extension: the exact endpoint to connect to, in any transport's form. Other peers
  * only read `COMLINK_ZMQ_PORT`, which stays the public contract.
  */
-export const ENV_ENDPOINT = 'MULTIFROST_ENDPOINT';
 
 export interface SpawnEnv {
   /** `COMLINK_ZMQ_PORT`; absent when the parent bound a non-TCP endpoint. */

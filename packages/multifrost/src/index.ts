@@ -34,3 +34,5 @@ export {
   APP_V4,
 } from '@multifrost/protocol';
 export type { MultifrostErrorCode, ProtocolVersion } from '@multifrost/protocol';
+export { zmqTransport, tcpEndpoint } from '@multifrost/transport-zmq';
+export type { TransportFactory, TransportOptions, CallerTransport, ServiceTransport } from '@multifrost/transport-zmq';

@@ -4,7 +4,8 @@
  * failure, exit). Pure: no sockets and no processes. It reaches the wire only through a
  * `CallSender`, so it can be driven by a test with fake timers and a fake sender.
  */
-import { createDebug, isMultifrostError, type ErrorMessage, type Message } from '@multifrost/protocol';
+import { isMultifrostError, type ErrorMessage, type Message } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { Deadlines } from './deadlines.js';
 import * as messages from './messages.js';

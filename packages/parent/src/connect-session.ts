@@ -3,7 +3,8 @@
  * there when it does not), connects to its endpoint, and follows it when it re-registers
  * elsewhere after going silent. The service's process is not ours: close() only disconnects.
  */
-import { createDebug, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import { isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
 import { durationMs } from './durations.js';
 import * as messages from './messages.js';

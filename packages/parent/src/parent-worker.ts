@@ -11,10 +11,10 @@ import {
   appIdFor,
   createCall,
   createCancel,
-  createDebug,
   type AppId,
   type Message,
 } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import type { CallerTransport } from '@multifrost/transport-zmq';
 import { CallTable, type CallSender } from './call-table.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';

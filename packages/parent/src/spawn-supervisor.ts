@@ -5,7 +5,8 @@
  * whatever the worker started goes too, not just a launcher such as tsx).
  */
 import path from 'node:path';
-import { createDebug, createShutdown, type MultifrostError } from '@multifrost/protocol';
+import { createShutdown, type MultifrostError } from '@multifrost/protocol';
+import { createDebug } from '@multifrost/protocol/internal';
 import { resolveCommand, type Command } from './command.js';
 import { durationMs } from './durations.js';
 import * as messages from './messages.js';

@@ -4,7 +4,7 @@
  * output sink, its exit observed at once, and killed on our own exit so nothing is orphaned.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ENV_PARENT_PID, ENV_PORT, ENV_WORKER_MODE, MultifrostError } from '@multifrost/protocol';
+import { ENV_ENDPOINT, ENV_PARENT_PID, ENV_PORT, ENV_WORKER_MODE, MultifrostError } from '@multifrost/protocol';
 import type { Command } from './command.js';
 import type { OutputSink } from './output-sink.js';
 
@@ -14,8 +14,6 @@ export interface ExitInfo {
   pid: number | undefined;
 }
 
-/** The endpoint the worker connects to, e.g. `tcp://127.0.0.1:53211` or `ipc:///tmp/w.sock`. */
-export const ENV_ENDPOINT = 'MULTIFROST_ENDPOINT';
 
 const live = new Set<WorkerProcess>();
 let exitHookInstalled = false;

@@ -53,5 +53,3 @@ export { validateMessage, decodeMessage, parseFrames, REJECT_REASONS } from './v
 export type { RejectReason, Rejection, Validated, FramesResult } from './validate.js';
 export { errorInitFrom, parseRemoteError } from './remote-error.js';
 export type { ParsedRemoteError } from './remote-error.js';
-export { createDebug } from './debug.js';
-export type { DebugLog } from './debug.js';

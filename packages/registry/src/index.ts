@@ -3,7 +3,6 @@ export type { FileServiceRegistryOptions } from './file-registry.js';
 export type { FileServiceEntry } from './service-entries.js';
 export { defaultRegistryHome, registryPaths } from './registry-home.js';
 export type { RegistryPaths } from './registry-home.js';
-export { isPidAlive, isRegistrantAlive, parseStarted, processStartTimeMs } from './pid-liveness.js';
 export type {
   ServiceRegistry,
   ServiceEntry,

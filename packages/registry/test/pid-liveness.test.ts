@@ -1,6 +1,6 @@
 // PID liveness and the PID-reuse guard.
 import { describe, expect, it } from 'vitest';
-import { isPidAlive, isRegistrantAlive, parseStarted, processStartTimeMs } from '../src/index.js';
+import { isPidAlive, isRegistrantAlive, parseStarted, processStartTimeMs } from '../src/internal.js';
 import { deadPid } from './helpers.js';
 
 describe('isPidAlive', () => {

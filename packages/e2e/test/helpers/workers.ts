@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isPidAlive } from '@multifrost/registry';
+import { isPidAlive } from '@multifrost/registry/internal';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const fixture = (name: string): string => path.join(fixtures, name);

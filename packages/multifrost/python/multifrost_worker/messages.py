@@ -1,6 +1,6 @@
 """The wire format shared by worker and caller: app ids, msgpack settings, message maps, errors.
 
-Matches the public Multifrost peers (PROTOCOL.md): one msgpack map per message, packed with
+Matches the public Multifrost peers (docs/protocol.md in the repository): one msgpack map per message, packed with
 use_bin_type=True and read with raw=False; keys app, id, type and timestamp on every message;
 fields whose value is None are left out (so a None result is an absent `result`).
 """

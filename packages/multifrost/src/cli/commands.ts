@@ -44,7 +44,7 @@ async function withService<R>(
   io: Io,
   use: (worker: ParentWorker) => Promise<R>,
 ): Promise<R> {
-  const timeouts = line.timeoutMs === undefined ? {} : { timeoutMs: line.timeoutMs, defaultTimeoutMs: line.timeoutMs };
+  const timeouts = line.timeoutMs === undefined ? {} : { startTimeoutMs: line.timeoutMs, defaultTimeoutMs: line.timeoutMs };
   const worker = await ParentWorker.connect(line.serviceId, {
     registry: registryFor(line),
     clientName: 'multifrost-cli',
