@@ -67,3 +67,17 @@ export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> 
   }
   return bytes;
 }
+
+/**
+ * `encodeMessage` for a transport's send path: the payload, or the error to hand back to the
+ * sender (an ENCODE MultifrostError naming the path; anything else unexpected wrapped as ENCODE).
+ */
+export function tryEncodeMessage(message: Message, limits: Partial<ProtocolLimits> = {}): Buffer | MultifrostError {
+  try {
+    return encodeMessage(message, limits);
+  } catch (err) {
+    return err instanceof MultifrostError
+      ? err
+      : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, { cause: err });
+  }
+}

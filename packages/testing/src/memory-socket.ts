@@ -11,13 +11,13 @@
 import {
   MultifrostError,
   REJECT_REASONS,
-  encodeMessage,
   parseFrames,
   type Message,
   type ProtocolLimits,
   type RejectReason,
   type Rejection,
 } from '@multifrost/protocol';
+import { tryEncodeMessage } from '@multifrost/protocol/internal';
 import type { TransportStats } from '@multifrost/transport-zmq';
 import type { Packet, Verdict } from './faults.js';
 import type { Link, MemoryHub } from './memory-hub.js';
@@ -139,14 +139,10 @@ export abstract class MemorySocket {
       this.stats.sendErrors++;
       return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
     }
-    let payload: Buffer;
-    try {
-      payload = encodeMessage(message, this.limits);
-    } catch (err) {
+    const payload = tryEncodeMessage(message, this.limits);
+    if (payload instanceof MultifrostError) {
       this.stats.sendErrors++;
-      return err instanceof MultifrostError
-        ? err
-        : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, { cause: err });
+      return payload;
     }
     this.queue.push({ payload, message, peer, onError, onSent, timer: undefined });
     this.stats.queued++;

@@ -5,12 +5,12 @@
  */
 import {
   MultifrostError,
-  encodeMessage,
   parseFrames,
   type Message,
   type ProtocolLimits,
   type Rejection,
 } from '@multifrost/protocol';
+import { tryEncodeMessage } from '@multifrost/protocol/internal';
 import { createServer } from 'node:net';
 import type { Dealer, Router } from 'zeromq';
 import { debug } from './debug.js';
@@ -145,14 +145,10 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       this.stats.sendErrors++;
       return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
     }
-    let payload: Buffer;
-    try {
-      payload = encodeMessage(message, this.limits);
-    } catch (err) {
+    const payload = tryEncodeMessage(message, this.limits);
+    if (payload instanceof MultifrostError) {
       this.stats.sendErrors++;
-      return err instanceof MultifrostError
-        ? err
-        : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, { cause: err });
+      return payload;
     }
     head.push(payload);
     this.writer.post(head, onError, onSent, message);
