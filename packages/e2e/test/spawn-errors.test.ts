@@ -71,7 +71,7 @@ describe('closed workers', () => {
   it('a call after close() fails with a clean CLOSED message, and start() rejects with CLOSED', async () => {
     const w = await ParentWorker.spawn(fixture('math-worker.ts'), quiet);
     await w.close();
-    const call = await failure(w.call.add(1, 2));
+    const call = await failure(w.call.add!(1, 2));
     expect(call.code).toBe('CLOSED');
     expect(call.message).toBe('Cannot call add(): worker math-worker.ts is closed');
     const start = await failure(w.start());
@@ -81,9 +81,9 @@ describe('closed workers', () => {
 
   it('a call made while close() is under way says the worker is closing', async () => {
     const w = await ParentWorker.spawn(fixture('math-worker.ts'), quiet);
-    const inFlight = w.call.sleep(300);
+    const inFlight = w.call.sleep!(300);
     const closing = w.close();
-    const late = await failure(w.call.add(1, 2));
+    const late = await failure(w.call.add!(1, 2));
     expect(late.code).toBe('CLOSED');
     expect(late.message).toBe('Cannot call add(): worker math-worker.ts is closing');
     await closing;

@@ -68,7 +68,7 @@ describe('ConnectSession', () => {
     // The replacement lives on the same in-memory network, at another endpoint.
     const s2 = await startOn(s1);
     cleanup.push(() => s2.close());
-    const inFlight = w.with({ timeoutMs: Infinity }).call.work();
+    const inFlight = w.with({ timeoutMs: Infinity }).call.work!();
     inFlight.catch(() => {});
     await vi.advanceTimersByTimeAsync(1);
     s1.answerHeartbeats = false;

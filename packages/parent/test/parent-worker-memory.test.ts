@@ -48,7 +48,7 @@ describe('ParentWorker on the memory transport', () => {
   it('calls go over the given transport factory and resolve with the reply', async () => {
     const s = await startService();
     const w = await connect(s);
-    const r = w.call.echo(1, 'two');
+    const r = w.call.echo!(1, 'two');
     await vi.advanceTimersByTimeAsync(1);
     expect(await r).toEqual([1, 'two']);
     expect(s.of('call').map((c) => c.function)).toEqual(['echo']);
@@ -58,7 +58,7 @@ describe('ParentWorker on the memory transport', () => {
     const s = await startService();
     s.handler = () => 'hold';
     const w = await connect(s);
-    const p = w.with({ timeoutMs: 1000 }).call.slow();
+    const p = w.with({ timeoutMs: 1000 }).call.slow!();
     p.catch(() => {});
     await vi.advanceTimersByTimeAsync(999);
     expect(s.of('cancel')).toEqual([]);
@@ -100,7 +100,7 @@ describe('ParentWorker on the memory transport', () => {
     const events: number[] = [];
     w.on('unresponsive', ({ misses }) => events.push(misses));
     s.answerHeartbeats = false;
-    const p = w.with({ timeoutMs: Infinity }).call.crunch();
+    const p = w.with({ timeoutMs: Infinity }).call.crunch!();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(events).toEqual([]);
     await s.reply(s.of('call')[0]!.id, 'done');
@@ -111,7 +111,7 @@ describe('ParentWorker on the memory transport', () => {
   it('timeoutMs: 0 is refused with INVALID_ARGUMENT and nothing is sent', async () => {
     const s = await startService();
     const w = await connect(s);
-    const err = await failure(w.with({ timeoutMs: 0 }).call.f());
+    const err = await failure(w.with({ timeoutMs: 0 }).call.f!());
     expect(err.code).toBe('INVALID_ARGUMENT');
     expect(err.message).toMatch(/timeoutMs must be more than 0 ms/);
     await expect(ParentWorker.connect('svc', { registry: s.registry(), transport: s.mem, defaultTimeoutMs: 0 })).rejects.toMatchObject({
@@ -181,7 +181,7 @@ describe('ParentWorker on the memory transport', () => {
     const seen: string[] = [];
     w.on('circuit-open', () => seen.push('open'));
     w.on('circuit-half-open', () => seen.push('half-open'));
-    w.with({ timeoutMs: 100 }).call.f().catch(() => {});
+    w.with({ timeoutMs: 100 }).call.f!().catch(() => {});
     await vi.advanceTimersByTimeAsync(100);
     expect(seen).toEqual(['open']);
     await vi.advanceTimersByTimeAsync(5000);

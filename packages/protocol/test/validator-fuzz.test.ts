@@ -53,7 +53,7 @@ function mutate(rand: () => number, i: number): Buffer {
     case 1: {
       const b = Buffer.from(base);
       const flips = 1 + Math.floor(rand() * 4);
-      for (let j = 0; j < flips; j++) b[Math.floor(rand() * b.length)] ^= 1 << Math.floor(rand() * 8);
+      for (let j = 0; j < flips; j++) b[Math.floor(rand() * b.length)]! ^= 1 << Math.floor(rand() * 8);
       return b;
     }
     case 2:

@@ -106,7 +106,7 @@ function hostilePayload(rand: () => number, i: number): Buffer {
       return Buffer.from(Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)));
     case 1: {
       const b = Buffer.from(valid);
-      b[Math.floor(rand() * b.length)] ^= 0xff;
+      b[Math.floor(rand() * b.length)]! ^= 0xff;
       return b;
     }
     case 2:
