@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const venvDir = path.join(repoRoot, '.venv');
-export const venvPython = process.platform === 'win32' ? path.join(venvDir, 'Scripts', 'python.exe') : path.join(venvDir, 'bin', 'python');
+export const venvPython =
+  process.platform === 'win32' ? path.join(venvDir, 'Scripts', 'python.exe') : path.join(venvDir, 'bin', 'python');
 
 /** The Python interpreter to use; throws with what to run when there is none. */
 export function pythonBin() {
@@ -33,7 +34,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       console.error(err.message);
       process.exit(1);
     }
-    const run = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, PYTHON_BIN: python }, shell: process.platform === 'win32' });
+    const run = spawnSync(command, args, {
+      stdio: 'inherit',
+      env: { ...process.env, PYTHON_BIN: python },
+      shell: process.platform === 'win32',
+    });
     process.exit(run.status ?? 1);
   }
 }

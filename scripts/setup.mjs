@@ -28,12 +28,15 @@ function must(cmd, args) {
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.node} is too old: Multifrost needs Node ≥ 20.19.`);
+if (major < 20 || (major === 20 && minor < 19))
+  fail(`Node ${process.versions.node} is too old: Multifrost needs Node ≥ 20.19.`);
 
 step(`pnpm ${PNPM}`);
 if (run('pnpm', ['--version'], { quiet: true }).out !== PNPM) {
   if (!run('npm', ['i', '-g', `pnpm@${PNPM}`, '--no-audit', '--no-fund']).ok) {
-    fail(`could not install pnpm ${PNPM} with \`npm i -g pnpm@${PNPM}\` (if npm's global folder needs root, run that once with sudo, or set npm's prefix to a folder you own).`);
+    fail(
+      `could not install pnpm ${PNPM} with \`npm i -g pnpm@${PNPM}\` (if npm's global folder needs root, run that once with sudo, or set npm's prefix to a folder you own).`,
+    );
   }
 } else console.log(`pnpm ${PNPM} already installed`);
 
@@ -61,21 +64,43 @@ function setUpPython() {
       rmSync(venvDir, { recursive: true, force: true });
       fail(
         `\`${python.join(' ')} -m venv .venv\` failed:\n${made.err || made.out}\n` +
-          'Install Python\'s venv module (Debian/Ubuntu: `apt install python3-venv`; Fedora: included in python3), then re-run `npm run setup`.',
+          "Install Python's venv module (Debian/Ubuntu: `apt install python3-venv`; Fedora: included in python3), then re-run `npm run setup`.",
       );
     }
   }
   const hash = sourceHash();
   const current = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
-  if (current === hash && run(venvPython, ['-c', 'import multifrost_worker, zmq, msgpack, psutil'], { quiet: true }).ok) {
+  if (
+    current === hash &&
+    run(venvPython, ['-c', 'import multifrost_worker, zmq, msgpack, psutil'], { quiet: true }).ok
+  ) {
     console.log('multifrost-worker is installed and up to date');
     return;
   }
   // --force-reinstall: the version number stays the same while the source changes.
-  const pip = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', ...(current ? ['--force-reinstall'] : []), pythonModule];
-  if (!run(venvPython, pip).ok) fail('pip could not install packages/multifrost/python into .venv (it needs PyPI for pyzmq, msgpack, psutil and hatchling).');
+  const pip = [
+    '-m',
+    'pip',
+    'install',
+    '--disable-pip-version-check',
+    '--no-input',
+    '-q',
+    ...(current ? ['--force-reinstall'] : []),
+    pythonModule,
+  ];
+  if (!run(venvPython, pip).ok)
+    fail(
+      'pip could not install packages/multifrost/python into .venv (it needs PyPI for pyzmq, msgpack, psutil and hatchling).',
+    );
   writeFileSync(stamp, `${hash}\n`);
-  const versions = run(venvPython, ['-c', 'import zmq, msgpack, psutil; print("pyzmq", zmq.__version__, "libzmq", zmq.zmq_version(), "msgpack", msgpack.version, "psutil", psutil.__version__)'], { quiet: true });
+  const versions = run(
+    venvPython,
+    [
+      '-c',
+      'import zmq, msgpack, psutil; print("pyzmq", zmq.__version__, "libzmq", zmq.zmq_version(), "msgpack", msgpack.version, "psutil", psutil.__version__)',
+    ],
+    { quiet: true },
+  );
   console.log(`installed multifrost-worker (${versions.out})`);
 }
 
@@ -87,7 +112,9 @@ function findPython() {
     if (!r.ok) continue;
     const [maj, min] = r.out.split('.').map(Number);
     if (maj === 3 && min >= 8) return c;
-    fail(`${c.join(' ')} is Python ${r.out}; Multifrost's Python worker needs Python ≥ 3.8 (set $PYTHON to a newer one).`);
+    fail(
+      `${c.join(' ')} is Python ${r.out}; Multifrost's Python worker needs Python ≥ 3.8 (set $PYTHON to a newer one).`,
+    );
   }
   fail(
     `no Python found (tried ${candidates.map((c) => c.join(' ')).join(', ')}). Install Python 3.8+ with its venv module ` +

@@ -21,7 +21,9 @@ const passed = report.numPassedTests ?? 0;
 const failedTests = report.numFailedTests ?? 0;
 let failed = failedTests > 0 ? failedTests : (report.numFailedTestSuites ?? 0);
 if (failed === 0 && testExitCode !== 0) {
-  console.log(`the test command exited with ${testExitCode} though every test passed: an unhandled error or a crashed test worker (see "Unhandled Errors" above)`);
+  console.log(
+    `the test command exited with ${testExitCode} though every test passed: an unhandled error or a crashed test worker (see "Unhandled Errors" above)`,
+  );
   failed = 1;
 }
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);

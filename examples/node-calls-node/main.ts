@@ -23,4 +23,6 @@ controller.abort();
 await slow.catch((err: unknown) => console.log('cancelled:', (err as Error).message));
 
 const m = worker.metrics;
-console.log(`calls: ${m.requestsTotal}, p50 ${m.latencyMs.p50} ms, heartbeat RTT ${worker.lastHeartbeatRttMs?.toFixed(2)} ms`);
+console.log(
+  `calls: ${m.requestsTotal}, p50 ${m.latencyMs.p50} ms, heartbeat RTT ${worker.lastHeartbeatRttMs?.toFixed(2)} ms`,
+);

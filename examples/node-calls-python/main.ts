@@ -13,7 +13,18 @@ await using model = await ParentWorker.spawn<ModelApi>(fileURLToPath(new URL('./
 
 const score = await model.call.predict([0.1, 0.2, 0.3]);
 console.log(`predict([0.1, 0.2, 0.3]) = ${score.toFixed(4)}`);
-console.log('batch:', (await model.call.predict_batch([[1, 0, 0], [0, 1, 0], [0, 0, 1]])).map((s) => s.toFixed(3)).join(', '));
+console.log(
+  'batch:',
+  (
+    await model.call.predict_batch([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ])
+  )
+    .map((s) => s.toFixed(3))
+    .join(', '),
+);
 console.log('info:', await model.call.info());
 
 try {

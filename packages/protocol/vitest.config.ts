@@ -1,5 +1,11 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'protocol', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 },
+  test: {
+    name: 'protocol',
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
 });

@@ -25,7 +25,10 @@ function cpuUs(pid: number): [number, number] {
   return [cpu.userUs, cpu.systemUs];
 }
 
-const perCall = (a: [number, number], b: [number, number], calls: number): [number, number] => [(b[0] - a[0]) / calls, (b[1] - a[1]) / calls];
+const perCall = (a: [number, number], b: [number, number], calls: number): [number, number] => [
+  (b[0] - a[0]) / calls,
+  (b[1] - a[1]) / calls,
+];
 
 interface Figures {
   callsPerS: number;
@@ -72,14 +75,18 @@ const depth = flag('--depth', 64);
 const pairs = flag('--pairs', 1);
 const targets = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
 const chosen = targets.length > 0 ? targets : (['raw-zmq', 'multifrost'] as TargetName[]);
-for (const t of chosen) if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t)) throw new Error(`unknown target ${t}; one of ${TARGETS.join(', ')}`);
+for (const t of chosen)
+  if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t))
+    throw new Error(`unknown target ${t}; one of ${TARGETS.join(', ')}`);
 
 const results = new Map<TargetName, Figures[]>(chosen.map((t) => [t, []]));
 for (let r = 0; r < rounds; r++) for (const t of chosen) results.get(t)!.push(await measure(t, calls));
 if (args.includes('--each')) {
   for (let r = 0; r < rounds; r++) {
     const raw = results.get('raw-zmq')?.[r];
-    console.log(`round ${r + 1}: ${chosen.map((t) => `${t} ${results.get(t)![r]!.callsPerS.toFixed(0)}${raw && t !== 'raw-zmq' ? ` (${(results.get(t)![r]!.callsPerS / raw.callsPerS).toFixed(2)}×)` : ''}`).join('  ')}`);
+    console.log(
+      `round ${r + 1}: ${chosen.map((t) => `${t} ${results.get(t)![r]!.callsPerS.toFixed(0)}${raw && t !== 'raw-zmq' ? ` (${(results.get(t)![r]!.callsPerS / raw.callsPerS).toFixed(2)}×)` : ''}`).join('  ')}`,
+    );
   }
 }
 for (const [t, runs] of results) {

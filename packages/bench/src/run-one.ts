@@ -18,8 +18,24 @@ export interface Counts {
   maxScenarioMs: number;
 }
 
-export const FULL: Counts = { warmup: 2_000, sequential: 20_000, pipelined: 100_000, bin1: 200, bin16: 20, pairs: 100_000, maxScenarioMs: 15_000 };
-export const QUICK: Counts = { warmup: 50, sequential: 300, pipelined: 2_000, bin1: 5, bin16: 2, pairs: 2_000, maxScenarioMs: 5_000 };
+export const FULL: Counts = {
+  warmup: 2_000,
+  sequential: 20_000,
+  pipelined: 100_000,
+  bin1: 200,
+  bin16: 20,
+  pairs: 100_000,
+  maxScenarioMs: 15_000,
+};
+export const QUICK: Counts = {
+  warmup: 50,
+  sequential: 300,
+  pipelined: 2_000,
+  bin1: 5,
+  bin16: 2,
+  pairs: 2_000,
+  maxScenarioMs: 5_000,
+};
 
 export interface RunResult {
   target: TargetName;

@@ -21,9 +21,13 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 
 function runInFreshProcess(target: TargetName, quick: boolean): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(here, 'run-one.ts'), target, ...(quick ? ['--quick'] : [])], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', tsxLoader, path.join(here, 'run-one.ts'), target, ...(quick ? ['--quick'] : [])],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => {
@@ -37,7 +41,11 @@ function runInFreshProcess(target: TargetName, quick: boolean): Promise<RunResul
 /** Medians over the rounds, and for each figure the median of its per-round ratio to raw. */
 export type MergedResult = RunResult & { ratios: Partial<Record<keyof RunResult, number>> };
 
-export async function runBenchmarks(options: { quick: boolean; rounds: number; targets?: TargetName[] }): Promise<Record<TargetName, MergedResult>> {
+export async function runBenchmarks(options: {
+  quick: boolean;
+  rounds: number;
+  targets?: TargetName[];
+}): Promise<Record<TargetName, MergedResult>> {
   const targets = options.targets ?? TARGETS;
   const runs = new Map<TargetName, RunResult[]>(targets.map((t) => [t, []]));
   for (let round = 1; round <= options.rounds; round++) {
@@ -55,7 +63,8 @@ export async function runBenchmarks(options: { quick: boolean; rounds: number; t
       (merged as unknown as Record<string, number>)[key] = median(results.map((r) => r[key] as number));
       // Each round runs raw next to the target, so a ratio within a round is immune to the machine
       // getting slower or faster between rounds (seen here: ±20% from one minute to the next).
-      if (raw && target !== 'raw-zmq') merged.ratios[key] = median(results.map((r, i) => (r[key] as number) / (raw[i]![key] as number)));
+      if (raw && target !== 'raw-zmq')
+        merged.ratios[key] = median(results.map((r, i) => (r[key] as number) / (raw[i]![key] as number)));
     }
     out[target] = merged;
   }
@@ -65,7 +74,14 @@ export async function runBenchmarks(options: { quick: boolean; rounds: number; t
 function machine(): string {
   const py = (() => {
     try {
-      return execFileSync(pythonBin(), ['-c', 'import sys, zmq, msgpack; print(sys.version.split()[0], "pyzmq", zmq.__version__, "msgpack", ".".join(map(str, msgpack.version)))'], { encoding: 'utf8' }).trim();
+      return execFileSync(
+        pythonBin(),
+        [
+          '-c',
+          'import sys, zmq, msgpack; print(sys.version.split()[0], "pyzmq", zmq.__version__, "msgpack", ".".join(map(str, msgpack.version)))',
+        ],
+        { encoding: 'utf8' },
+      ).trim();
     } catch {
       return 'unavailable';
     }
@@ -82,7 +98,15 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   console.log(table);
   if (!quick) {
     const file = path.join(here, '..', '..', '..', 'docs', 'benchmarks.md');
-    writeFileSync(file, renderReport(results, { machine: machine(), date: new Date().toISOString().slice(0, 10), rounds, seconds: Math.round((Date.now() - t0) / 1000) }));
+    writeFileSync(
+      file,
+      renderReport(results, {
+        machine: machine(),
+        date: new Date().toISOString().slice(0, 10),
+        rounds,
+        seconds: Math.round((Date.now() - t0) / 1000),
+      }),
+    );
     console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
   }
 }

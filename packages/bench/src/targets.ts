@@ -23,7 +23,19 @@ export interface Client {
   close(): Promise<void>;
 }
 
-export type TargetName = 'raw-zmq' | 'multifrost' | 'multifrost-python' | 'fork-ipc' | 'http' | 'transport-child' | 'raw-parent-mf-child' | 'mf-parent-raw-child' | 'raw-big' | 'raw-128' | 'raw-129' | 'multifrost-timeout';
+export type TargetName =
+  | 'raw-zmq'
+  | 'multifrost'
+  | 'multifrost-python'
+  | 'fork-ipc'
+  | 'http'
+  | 'transport-child'
+  | 'raw-parent-mf-child'
+  | 'mf-parent-raw-child'
+  | 'raw-big'
+  | 'raw-128'
+  | 'raw-129'
+  | 'multifrost-timeout';
 export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-python', 'fork-ipc', 'http'];
 /**
  * Mixed pairs for locating a cost (focus.ts only): the raw parent against the Multifrost child and
@@ -35,7 +47,15 @@ export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-pytho
  * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
  * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`).
  */
-export const EXPERIMENTS: TargetName[] = ['transport-child', 'raw-parent-mf-child', 'mf-parent-raw-child', 'raw-big', 'raw-128', 'raw-129', 'multifrost-timeout'];
+export const EXPERIMENTS: TargetName[] = [
+  'transport-child',
+  'raw-parent-mf-child',
+  'mf-parent-raw-child',
+  'raw-big',
+  'raw-128',
+  'raw-129',
+  'multifrost-timeout',
+];
 
 export async function startClient(target: TargetName): Promise<Client> {
   switch (target) {
@@ -44,7 +64,10 @@ export async function startClient(target: TargetName): Promise<Client> {
     case 'multifrost':
       return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE });
     case 'multifrost-timeout':
-      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE, defaultTimeoutMs: 60_000 });
+      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), {
+        executable: CHILD_NODE,
+        defaultTimeoutMs: 60_000,
+      });
     case 'transport-child':
       return startRaw('transport-child.mjs');
     case 'raw-big':
@@ -67,7 +90,10 @@ export async function startClient(target: TargetName): Promise<Client> {
 }
 
 /** The parent with its default options (as a user gets it), but for the executable and silenced output. */
-async function startMultifrost(script: string, options: { executable?: string; defaultTimeoutMs?: number }): Promise<Client> {
+async function startMultifrost(
+  script: string,
+  options: { executable?: string; defaultTimeoutMs?: number },
+): Promise<Client> {
   const w = await ParentWorker.spawn(script, { ...options, output: 'ignore' });
   return {
     call: (fn, args) => w.callFunction(fn, args),
@@ -77,18 +103,26 @@ async function startMultifrost(script: string, options: { executable?: string; d
 }
 
 function waitExit(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }
 
 /** ids: short counters, UUIDs plus a deadline (Multifrost's calls), or counters padded to a length. */
-async function startRaw(script = 'raw-zmq-child.mjs', ids: 'short' | 'uuid+deadline' | number = 'short'): Promise<Client> {
+async function startRaw(
+  script = 'raw-zmq-child.mjs',
+  ids: 'short' | 'uuid+deadline' | number = 'short',
+): Promise<Client> {
   const big = ids === 'uuid+deadline';
   const packr = new Packr({ useRecords: false, variableMapSize: true });
   const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
   const dealer = new Dealer({ linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
   await dealer.bind('tcp://127.0.0.1:*');
   const port = dealer.lastEndpoint!.split(':').pop()!;
-  const child = spawn(CHILD_NODE, [path.join(servers, script)], { env: { ...process.env, COMLINK_ZMQ_PORT: port }, stdio: 'ignore' });
+  const child = spawn(CHILD_NODE, [path.join(servers, script)], {
+    env: { ...process.env, COMLINK_ZMQ_PORT: port },
+    stdio: 'ignore',
+  });
   const pending = new Map<string, (v: unknown) => void>();
   let next = 0;
   const empty = Buffer.alloc(0);
@@ -113,10 +147,26 @@ async function startRaw(script = 'raw-zmq-child.mjs', ids: 'short' | 'uuid+deadl
   })();
   return {
     call(fn, args) {
-      const id = big ? crypto.randomUUID() : typeof ids === 'number' ? String(next++).padStart(ids, '0') : String(next++);
+      const id = big
+        ? crypto.randomUUID()
+        : typeof ids === 'number'
+          ? String(next++).padStart(ids, '0')
+          : String(next++);
       return new Promise((resolve) => {
         pending.set(id, resolve);
-        queue.push([empty, packr.pack({ app: 'comlink_ipc_v3', id, type: 'call', timestamp: Date.now() / 1000, function: fn, args, namespace: 'default', ...(big ? { metadata: { deadline: Date.now() / 1000 + 60 } } : {}) })]);
+        queue.push([
+          empty,
+          packr.pack({
+            app: 'comlink_ipc_v3',
+            id,
+            type: 'call',
+            timestamp: Date.now() / 1000,
+            function: fn,
+            args,
+            namespace: 'default',
+            ...(big ? { metadata: { deadline: Date.now() / 1000 + 60 } } : {}),
+          }),
+        ]);
         if (!pumping) void pump();
       });
     },
@@ -164,7 +214,11 @@ async function startHttp(): Promise<Client> {
         const res = await fetch(`${base}/echo`, { method: 'POST', body: args[0] as Buffer });
         return Buffer.from(await res.arrayBuffer());
       }
-      const res = await fetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fn, args }) });
+      const res = await fetch(`${base}/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ fn, args }),
+      });
       return ((await res.json()) as { result: unknown }).result;
     },
     childPid: child.pid!,

@@ -14,7 +14,18 @@ describe('benchmark harness', () => {
       expect(r.childRssIdleMb).toBeGreaterThan(0);
     }
     const table = renderTable(results);
-    for (const label of ['sequential latency p50', 'p99.9', 'pipelined, 64 in flight', 'pipelined, 256 in flight', '4 pairs at once', 'binary echo 1 MiB', 'binary echo 16 MiB', 'spawn to first call', 'child RSS idle', 'parent RSS']) {
+    for (const label of [
+      'sequential latency p50',
+      'p99.9',
+      'pipelined, 64 in flight',
+      'pipelined, 256 in flight',
+      '4 pairs at once',
+      'binary echo 1 MiB',
+      'binary echo 16 MiB',
+      'spawn to first call',
+      'child RSS idle',
+      'parent RSS',
+    ]) {
       expect(table).toContain(label);
     }
     expect(table).toMatch(/Multifrost → Node/);

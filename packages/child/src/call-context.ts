@@ -49,7 +49,11 @@ function needsStorage(method: Handler): boolean {
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 function apply(method: Handler, self: unknown, args: unknown[]): unknown {
@@ -62,7 +66,12 @@ function apply(method: Handler, self: unknown, args: unknown[]): unknown {
  * if it did, `storedCallDone()` must be called once that value has settled. A throw is counted
  * out here.
  */
-export function runHandler(ctx: CallContext, method: Handler, self: unknown, args: unknown[]): { value: unknown; stored: boolean } {
+export function runHandler(
+  ctx: CallContext,
+  method: Handler,
+  self: unknown,
+  args: unknown[],
+): { value: unknown; stored: boolean } {
   if (needsStorage(method)) {
     storedCalls++;
     try {

@@ -24,7 +24,11 @@ export function collectCallable(instance: object, libraryBase: object): Map<stri
     const desc = Object.getOwnPropertyDescriptor(instance, name);
     if (desc && typeof desc.value === 'function') found.set(name, desc.value as Method);
   }
-  for (let proto = Object.getPrototypeOf(instance); proto && proto !== libraryBase && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(instance);
+    proto && proto !== libraryBase && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (found.has(name) || !callableName(name)) continue;
       const desc = Object.getOwnPropertyDescriptor(proto, name);

@@ -178,12 +178,25 @@ export class Dispatcher {
     );
   }
 
-  private finish(call: CallState, peer: Buffer, msg: CallMessage, stored: boolean, ok: boolean, outcome: unknown): void {
+  private finish(
+    call: CallState,
+    peer: Buffer,
+    msg: CallMessage,
+    stored: boolean,
+    ok: boolean,
+    outcome: unknown,
+  ): void {
     if (ok) {
       if (callDebug.enabled) callDebug('call %s %s() replied', msg.id, msg.function);
       this.sink.send(peer, createResponse(msg.id, outcome, msg.app));
     } else {
-      if (callDebug.enabled) callDebug('call %s %s() failed: %s', msg.id, msg.function, outcome instanceof Error ? outcome.message : outcome);
+      if (callDebug.enabled)
+        callDebug(
+          'call %s %s() failed: %s',
+          msg.id,
+          msg.function,
+          outcome instanceof Error ? outcome.message : outcome,
+        );
       this.replyError(peer, msg, errorInitFrom(outcome));
     }
     call.dispose();

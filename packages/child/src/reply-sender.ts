@@ -4,12 +4,7 @@
  * caller hears of it; every send is counted until the transport is done with it, so a stop can
  * flush the last replies before the socket goes.
  */
-import {
-  MultifrostError,
-  createError,
-  isMultifrostError,
-  type Message,
-} from '@multifrost/protocol';
+import { MultifrostError, createError, isMultifrostError, type Message } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import type { ServiceTransport } from '@multifrost/transport-zmq';
 import type { ReplySink } from './dispatcher.js';
@@ -39,7 +34,10 @@ export class ReplySender implements ReplySink {
     if (err === undefined) return;
     if (err.code === 'ENCODE' && message.type === 'response') {
       const text = err.message.startsWith('result') ? `Cannot send the result: ${err.message}` : err.message;
-      this.sendQuiet(peer, createError(message.id, { name: 'EncodeError', message: text, code: 'ENCODE' }, message.app));
+      this.sendQuiet(
+        peer,
+        createError(message.id, { name: 'EncodeError', message: text, code: 'ENCODE' }, message.app),
+      );
       return;
     }
     debug('send of %s %s failed: %s', message.type, message.id, err.message);

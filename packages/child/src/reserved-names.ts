@@ -6,7 +6,16 @@
 import { MultifrostError } from '@multifrost/protocol';
 
 /** Must equal `ReservedName` in @multifrost/parent's proxy types, which hides them from `Remote<T>`. */
-export const RESERVED_NAMES = ['run', 'start', 'stop', 'listFunctions', 'mode', 'port', 'namespace', 'constructor'] as const;
+export const RESERVED_NAMES = [
+  'run',
+  'start',
+  'stop',
+  'listFunctions',
+  'mode',
+  'port',
+  'namespace',
+  'constructor',
+] as const;
 
 export type ReservedName = (typeof RESERVED_NAMES)[number];
 
@@ -18,7 +27,9 @@ export function isReservedName(name: string): boolean {
 
 /** From the prototype: an own `constructor` field would otherwise hide the class. */
 function classNameOf(instance: object): string {
-  return (Object.getPrototypeOf(instance) as { constructor?: { name?: string } } | null)?.constructor?.name || 'anonymous';
+  return (
+    (Object.getPrototypeOf(instance) as { constructor?: { name?: string } } | null)?.constructor?.name || 'anonymous'
+  );
 }
 
 function clash(className: string, member: string, where: string): MultifrostError {
@@ -36,7 +47,11 @@ function clash(className: string, member: string, where: string): MultifrostErro
  */
 export function assertNoReservedOnPrototypes(instance: object, libraryBase: object): void {
   const className = classNameOf(instance);
-  for (let proto = Object.getPrototypeOf(instance); proto && proto !== libraryBase && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(instance);
+    proto && proto !== libraryBase && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (name !== 'constructor' && reserved.has(name)) {
         const owner = (proto as { constructor?: { name?: string } }).constructor?.name || className;

@@ -31,7 +31,10 @@ export function takeSpawnEnv(env: NodeJS.ProcessEnv = process.env): SpawnEnv | u
   const parentPid = parentRaw && /^\d+$/.test(parentRaw) ? Number(parentRaw) : undefined;
   if (raw === undefined || raw === '') return { port: undefined, endpoint, parentPid };
   if (!/^\d+$/.test(raw) || Number(raw) < 1024 || Number(raw) > 65535) {
-    throw new MultifrostError('INVALID_ARGUMENT', `Invalid port '${raw}' in ${ENV_PORT}: expected an integer in 1024-65535`);
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `Invalid port '${raw}' in ${ENV_PORT}: expected an integer in 1024-65535`,
+    );
   }
   return { port: Number(raw), endpoint, parentPid };
 }

@@ -17,7 +17,13 @@ import {
 } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { FileServiceRegistry, type ServiceRegistry } from '@multifrost/registry';
-import { tcpEndpoint, zmqTransport, type ServiceTransport, type TransportFactory, type TransportOptions } from '@multifrost/transport-zmq';
+import {
+  tcpEndpoint,
+  zmqTransport,
+  type ServiceTransport,
+  type TransportFactory,
+  type TransportOptions,
+} from '@multifrost/transport-zmq';
 import { collectCallable } from './callable-surface.js';
 import type { ChildWorkerOptions } from './child-worker-options.js';
 import { Dispatcher, type Method } from './dispatcher.js';
@@ -143,7 +149,9 @@ export class WorkerRuntime {
         this.leaseKeeper.start();
         endpoint = lease.entry.endpoint;
         if (this.options.forwardOutput !== false) {
-          this.forwarder = new OutputForwarder((peer, stream, text) => sender.sendQuiet(peer, createOutput(stream, text)));
+          this.forwarder = new OutputForwarder((peer, stream, text) =>
+            sender.sendQuiet(peer, createOutput(stream, text)),
+          );
           this.forwarder.install();
         }
         if (!this.options.quiet) {

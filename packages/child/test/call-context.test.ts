@@ -6,7 +6,10 @@ import { CallState } from '../src/call-state.js';
 const tick = () => new Promise<void>((r) => setTimeout(r, 1));
 
 /** Runs a handler the way ChildWorker does, and waits for it. */
-async function run(method: (...args: unknown[]) => unknown, name = 'f'): Promise<{ value: unknown; stored: boolean; id: string }> {
+async function run(
+  method: (...args: unknown[]) => unknown,
+  name = 'f',
+): Promise<{ value: unknown; stored: boolean; id: string }> {
   const call = new CallState(createCall({ function: name }));
   const { value, stored } = runHandler(call, method, undefined, []);
   try {
@@ -53,13 +56,17 @@ describe('call context', () => {
   });
 
   it('a throwing handler leaves no context behind', async () => {
-    await expect(run(() => {
-      throw new TypeError('bad');
-    })).rejects.toThrow('bad');
-    await expect(run(async () => {
-      await tick();
-      throw new RangeError('worse');
-    })).rejects.toThrow('worse');
+    await expect(
+      run(() => {
+        throw new TypeError('bad');
+      }),
+    ).rejects.toThrow('bad');
+    await expect(
+      run(async () => {
+        await tick();
+        throw new RangeError('worse');
+      }),
+    ).rejects.toThrow('worse');
     expect(currentCall()).toBeUndefined();
   });
 });

@@ -2,7 +2,15 @@
  * The dispatcher alone: plain call messages in, replies recorded by a fake sink, handlers whose
  * promises the test settles by hand. No socket, no process, fake timers for the grace period.
  */
-import { APP_V3, APP_V4, createCall, type AppId, type ErrorMessage, type Message, type ResponseMessage } from '@multifrost/protocol';
+import {
+  APP_V3,
+  APP_V4,
+  createCall,
+  type AppId,
+  type ErrorMessage,
+  type Message,
+  type ResponseMessage,
+} from '@multifrost/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callContext } from '../src/call-context.js';
 import { Dispatcher, type Method, type ReplySink } from '../src/dispatcher.js';
@@ -38,7 +46,10 @@ async function settle(): Promise<void> {
 
 function make(methods: Record<string, Method>, maxConcurrency?: number, owner: object = {}) {
   const sink = new RecordingSink();
-  const dispatcher = new Dispatcher({ owner, methods: new Map(Object.entries(methods)), namespace: 'default', maxConcurrency }, sink);
+  const dispatcher = new Dispatcher(
+    { owner, methods: new Map(Object.entries(methods)), namespace: 'default', maxConcurrency },
+    sink,
+  );
   dispatcher.open();
   return { sink, dispatcher };
 }
@@ -58,11 +69,15 @@ afterEach(() => {
 describe('Dispatcher: answers', () => {
   it('answers a synchronous handler before call() returns, with the handler this and args', () => {
     const owner = { base: 10 };
-    const { sink, dispatcher } = make({
-      add(this: { base: number }, a: unknown, b: unknown) {
-        return this.base + (a as number) + (b as number);
+    const { sink, dispatcher } = make(
+      {
+        add(this: { base: number }, a: unknown, b: unknown) {
+          return this.base + (a as number) + (b as number);
+        },
       },
-    }, undefined, owner);
+      undefined,
+      owner,
+    );
     dispatcher.call(call('c1', 'add', [1, 2]), peer);
     expect(sink.sent).toHaveLength(1);
     expect(sink.sent[0]).toMatchObject({ type: 'response', id: 'c1', result: 13 });

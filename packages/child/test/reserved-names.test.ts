@@ -13,7 +13,9 @@ const reservedMembers = RESERVED_NAMES.filter((n) => n !== 'constructor');
 function classWithMember(name: string, kind: 'method' | 'getter' = 'method'): new () => ChildWorker {
   const Cls = class Clashing extends ChildWorker {};
   const desc: PropertyDescriptor =
-    kind === 'method' ? { value: () => 'mine', writable: true, configurable: true } : { get: () => 'mine', configurable: true };
+    kind === 'method'
+      ? { value: () => 'mine', writable: true, configurable: true }
+      : { get: () => 'mine', configurable: true };
   Object.defineProperty(Cls.prototype, name, desc);
   return Cls as unknown as new () => ChildWorker;
 }
@@ -38,7 +40,16 @@ function expectClash(err: unknown, className: string, member: string): void {
 
 describe('reserved names', () => {
   it('are exactly the public members of ChildWorker (and match the parent proxy type)', () => {
-    expect([...RESERVED_NAMES]).toEqual(['run', 'start', 'stop', 'listFunctions', 'mode', 'port', 'namespace', 'constructor']);
+    expect([...RESERVED_NAMES]).toEqual([
+      'run',
+      'start',
+      'stop',
+      'listFunctions',
+      'mode',
+      'port',
+      'namespace',
+      'constructor',
+    ]);
     expect(Object.getOwnPropertyNames(ChildWorker.prototype).sort()).toEqual([...RESERVED_NAMES].sort());
   });
 
@@ -59,12 +70,20 @@ describe('reserved names', () => {
 
   for (const name of reservedMembers) {
     it(`a method named ${name} is an error at construction`, () => {
-      expectClash(caught(() => new (classWithMember(name))()), 'Clashing', name);
+      expectClash(
+        caught(() => new (classWithMember(name))()),
+        'Clashing',
+        name,
+      );
     });
   }
 
   it('a getter, or a method in a user base class, is caught too', () => {
-    expectClash(caught(() => new (classWithMember('mode', 'getter'))()), 'Clashing', 'mode');
+    expectClash(
+      caught(() => new (classWithMember('mode', 'getter'))()),
+      'Clashing',
+      'mode',
+    );
     class Base extends ChildWorker {
       stop(): Promise<void> {
         return Promise.resolve();
@@ -81,7 +100,12 @@ describe('reserved names', () => {
       class Fielded extends ChildWorker {
         constructor() {
           super({ handleSignals: false });
-          Object.defineProperty(this, name, { value: () => 'mine', writable: true, configurable: true, enumerable: true });
+          Object.defineProperty(this, name, {
+            value: () => 'mine',
+            writable: true,
+            configurable: true,
+            enumerable: true,
+          });
         }
       }
       const w = new Fielded();
@@ -133,16 +157,34 @@ describe('what is callable', () => {
       new WorkerRuntime({}, Object.prototype, {}),
       new Dispatcher({ owner: {}, methods: new Map(), namespace: 'default' }, sink),
       new ReplySender({ closed: false, post: () => undefined }),
-      new ProcessLifecycle({ exitOnStop: false, parentCheckIntervalMs: 200 }, () => undefined, () => false),
+      new ProcessLifecycle(
+        { exitOnStop: false, parentCheckIntervalMs: 200 },
+        () => undefined,
+        () => false,
+      ),
     ];
     const names = new Set([
-      ...parts.flatMap((p) => [...Object.getOwnPropertyNames(Object.getPrototypeOf(p)), ...Object.getOwnPropertyNames(p)]),
-      'execute', 'send', 'finish', 'next', 'queue', 'options', 'transport', 'registry', 'state', 'surface', 'onMessage',
+      ...parts.flatMap((p) => [
+        ...Object.getOwnPropertyNames(Object.getPrototypeOf(p)),
+        ...Object.getOwnPropertyNames(p),
+      ]),
+      'execute',
+      'send',
+      'finish',
+      'next',
+      'queue',
+      'options',
+      'transport',
+      'registry',
+      'state',
+      'surface',
+      'onMessage',
     ]);
     const free = [...names].filter((n) => !(RESERVED_NAMES as readonly string[]).includes(n));
     expect(free.length).toBeGreaterThan(30);
     class Free extends ChildWorker {}
-    for (const n of free) Object.defineProperty(Free.prototype, n, { value: () => n, writable: true, configurable: true });
+    for (const n of free)
+      Object.defineProperty(Free.prototype, n, { value: () => n, writable: true, configurable: true });
     expect(new Free().listFunctions()).toEqual([...free].sort());
   });
 });

@@ -61,7 +61,8 @@ export function writeBlocks(dir: string, blocks: readonly CodeBlock[]): SnippetF
   return blocks.map((block) => {
     const name = block.fileName ?? `block-L${block.line}${extensionFor(block.lang)}`;
     const earlier = seen.get(name);
-    if (earlier) throw new Error(`${block.doc}:${block.line} names ${name}, already used by the block at line ${earlier.line}`);
+    if (earlier)
+      throw new Error(`${block.doc}:${block.line} names ${name}, already used by the block at line ${earlier.line}`);
     seen.set(name, block);
     const path = join(dir, name);
     mkdirSync(dirname(path), { recursive: true });
@@ -73,10 +74,13 @@ export function writeBlocks(dir: string, blocks: readonly CodeBlock[]): SnippetF
 /** Compiler options from a tsconfig.json text (comments allowed), as `tsc -p` would read them. */
 export function compilerOptionsFrom(tsconfigText: string, baseDir: string): ts.CompilerOptions {
   const parsed = ts.parseConfigFileTextToJson('tsconfig.json', tsconfigText);
-  if (parsed.error) throw new Error(`tsconfig.json: ${ts.flattenDiagnosticMessageText(parsed.error.messageText, '\n')}`);
+  if (parsed.error)
+    throw new Error(`tsconfig.json: ${ts.flattenDiagnosticMessageText(parsed.error.messageText, '\n')}`);
   const converted = ts.convertCompilerOptionsFromJson(parsed.config?.compilerOptions ?? {}, baseDir);
   if (converted.errors.length > 0) {
-    throw new Error(`tsconfig.json: ${converted.errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+    throw new Error(
+      `tsconfig.json: ${converted.errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`,
+    );
   }
   return converted.options;
 }

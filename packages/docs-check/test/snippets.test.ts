@@ -110,7 +110,9 @@ describe('doc snippets', () => {
   }
 
   it(`at most ${MAX_PARTIAL} blocks are marked partial`, () => {
-    console.info(`${all.length} checked-language blocks in ${docs.length} docs; ${partial.length} partial, skipped: ${partial.map(label).join(', ') || 'none'}`);
+    console.info(
+      `${all.length} checked-language blocks in ${docs.length} docs; ${partial.length} partial, skipped: ${partial.map(label).join(', ') || 'none'}`,
+    );
     expect(partial.length).toBeLessThanOrEqual(MAX_PARTIAL);
   });
 

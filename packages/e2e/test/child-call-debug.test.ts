@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { MathWorker } from './fixtures/math-worker.js';
 import { fixture, tempHome, waitFor } from './helpers/workers.js';
 
-async function withWorker(debugSpec: string, body: (w: ParentWorker<MathWorker>, stderr: string[]) => Promise<void>): Promise<void> {
+async function withWorker(
+  debugSpec: string,
+  body: (w: ParentWorker<MathWorker>, stderr: string[]) => Promise<void>,
+): Promise<void> {
   const home = tempHome();
   const stderr: string[] = [];
   const w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
@@ -46,7 +49,11 @@ describe('multifrost:child:calls', () => {
   it('prints nothing when only the general child namespace is on', async () => {
     await withWorker('multifrost:child', async (w, stderr) => {
       expect(await w.call.add(1, 1)).toBe(2);
-      await waitFor(() => stderr.some((l) => l.includes(' multifrost:child running in spawn mode on port ')), 10_000, 'the running line');
+      await waitFor(
+        () => stderr.some((l) => l.includes(' multifrost:child running in spawn mode on port ')),
+        10_000,
+        'the running line',
+      );
       expect(stderr.some((l) => l.includes('multifrost:child:calls'))).toBe(false);
     });
   });

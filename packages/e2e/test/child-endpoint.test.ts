@@ -39,7 +39,13 @@ describe('spawn mode over MULTIFROST_ENDPOINT', () => {
 
     const proc = spawn(process.execPath, ['--import', tsx, fixture('math-worker.ts')], {
       // The port points nowhere: a worker that still used it would never answer.
-      env: { ...process.env, COMLINK_ZMQ_PORT: '1024', MULTIFROST_ENDPOINT: endpoint, MULTIFROST_PARENT_PID: String(process.pid), MULTIFROST_HOME: dir },
+      env: {
+        ...process.env,
+        COMLINK_ZMQ_PORT: '1024',
+        MULTIFROST_ENDPOINT: endpoint,
+        MULTIFROST_PARENT_PID: String(process.pid),
+        MULTIFROST_HOME: dir,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     cleanup.push(() => {

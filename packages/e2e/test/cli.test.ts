@@ -23,7 +23,10 @@ interface Run {
 // kill is only a backstop: a command that hangs fails on its exit status, not on a clock.
 function run(args: string[], home: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, MULTIFROST_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, MULTIFROST_HOME: home, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -71,12 +74,15 @@ describe('the multifrost command', () => {
   });
 
   describe('help, version and usage errors', () => {
-    it.each([['--help'], ['-h'], ['help'], ['help', 'call'], ['call', '--help'], ['list', '-h']])('%s prints usage to stdout and exits 0', async (...args) => {
-      const r = await run(args, emptyHome);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/^usage:|\nusage:/);
-      expect(r.stderr).toBe('');
-    });
+    it.each([['--help'], ['-h'], ['help'], ['help', 'call'], ['call', '--help'], ['list', '-h']])(
+      '%s prints usage to stdout and exits 0',
+      async (...args) => {
+        const r = await run(args, emptyHome);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^usage:|\nusage:/);
+        expect(r.stderr).toBe('');
+      },
+    );
 
     it('names MULTIFROST_HOME and --registry-dir in the overview, and each command has its own page', async () => {
       const overview = (await run(['--help'], emptyHome)).stdout;
@@ -101,7 +107,10 @@ describe('the multifrost command', () => {
       [['list', '--nope'], /Unknown option '--nope'/],
       [['call', SERVICE], /call needs a <service-id> and a <function>/],
       [['functions'], /functions needs exactly one <service-id>/],
-      [['call', SERVICE, 'add', '--timeout', 'soon'], /--timeout needs a positive whole number of milliseconds, got 'soon'/],
+      [
+        ['call', SERVICE, 'add', '--timeout', 'soon'],
+        /--timeout needs a positive whole number of milliseconds, got 'soon'/,
+      ],
       [['list', '--timeout', '100'], /--timeout applies to call and functions/],
       [['help', 'bogus'], /no help for 'bogus'/],
     ])('%j is a usage error: exit 2, a message on stderr, nothing on stdout', async (args, message) => {
@@ -126,7 +135,9 @@ describe('the multifrost command', () => {
       const json = await run(['list', '--json'], home);
       expect(json.status).toBe(0);
       const entries = JSON.parse(json.stdout) as { serviceId: string; port: number; pid: number; started: string }[];
-      expect(entries).toEqual([{ serviceId: SERVICE, port: expect.any(Number), pid: service.pid, started: expect.any(String) }]);
+      expect(entries).toEqual([
+        { serviceId: SERVICE, port: expect.any(Number), pid: service.pid, started: expect.any(String) },
+      ]);
     });
 
     it('with no services: nothing on stdout and a note on stderr, or [] with --json', async () => {
@@ -208,14 +219,21 @@ describe('the multifrost command', () => {
       expect((await run(['call', SERVICE, 'huge', '--json'], home)).stdout).toBe('{"$bigint":"9223372036854775807"}\n');
       expect((await run(['call', SERVICE, 'huge'], home)).stdout).toBe('9223372036854775807n\n');
       const mixed = await run(['call', SERVICE, 'mixed', '--json'], home);
-      expect(JSON.parse(mixed.stdout)).toEqual({ id: { $bigint: '1152921504606846977' }, blob: { $bytes: 'aGk=' }, list: [1, 'two', null] });
+      expect(JSON.parse(mixed.stdout)).toEqual({
+        id: { $bigint: '1152921504606846977' },
+        blob: { $bytes: 'aGk=' },
+        list: [1, 'two', null],
+      });
       const mixedHuman = await run(['call', SERVICE, 'mixed'], home);
       expect(mixedHuman.stdout).toContain('"id": 1152921504606846977n');
       expect(mixedHuman.stdout).toContain('"blob": <Buffer 68 69>');
     });
 
     it('accepts the same tags in arguments, so --json output can be passed back', async () => {
-      const r = await run(['call', SERVICE, 'inspectArgs', '{"$bytes":"AQID"}', '{"$bigint":"9007199254740993"}', '--json'], home);
+      const r = await run(
+        ['call', SERVICE, 'inspectArgs', '{"$bytes":"AQID"}', '{"$bigint":"9007199254740993"}', '--json'],
+        home,
+      );
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([
         { value: { $bytes: 'AQID' }, type: 'Buffer' },
@@ -230,7 +248,9 @@ describe('the multifrost command', () => {
       const r = await run(['call', SERVICE, 'fail', '"over quota"', '--json'], home);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^multifrost: REMOTE_ERROR: QuotaError: over quota \(remote in fail\(\) on cli-svc\) \[E_QUOTA\]$/m);
+      expect(r.stderr).toMatch(
+        /^multifrost: REMOTE_ERROR: QuotaError: over quota \(remote in fail\(\) on cli-svc\) \[E_QUOTA\]$/m,
+      );
     });
 
     it('--timeout makes a slow call fail with TIMEOUT, naming the function and the limit', async () => {

@@ -5,7 +5,11 @@ import { fixture, quiet } from './helpers/workers.js';
 
 describe('child concurrency', () => {
   it('async handlers run concurrently; heartbeats and other calls are answered while they await', async () => {
-    await using w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), { ...quiet, heartbeatIntervalMs: 50, heartbeatTimeoutMs: 40 });
+    await using w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
+      ...quiet,
+      heartbeatIntervalMs: 50,
+      heartbeatTimeoutMs: 40,
+    });
     const t0 = Date.now();
     let sleepsDone = 0;
     const slow = Promise.all(Array.from({ length: 10 }, () => w.call.sleep(400).then(() => sleepsDone++)));
@@ -20,7 +24,10 @@ describe('child concurrency', () => {
   });
 
   it('maxConcurrency bounds the handlers running at once; the rest wait in order', async () => {
-    await using w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), { ...quiet, env: { MF_MAX_CONCURRENCY: '2' } });
+    await using w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
+      ...quiet,
+      env: { MF_MAX_CONCURRENCY: '2' },
+    });
     const t0 = Date.now();
     const done: number[] = [];
     await Promise.all([0, 1, 2, 3].map((i) => w.call.sleep(200).then(() => done.push(i))));

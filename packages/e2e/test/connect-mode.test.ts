@@ -61,7 +61,11 @@ describe('connect mode', () => {
     expect(await c.call.add(40, 2)).toBe(42);
     expect(await c.call.pid()).toBe(proc.pid);
     await c.call.log('from the service');
-    await waitFor(() => lines.includes('stdout:from the service') && lines.includes('stderr:err:from the service'), 2_000, 'forwarded output');
+    await waitFor(
+      () => lines.includes('stdout:from the service') && lines.includes('stderr:err:from the service'),
+      2_000,
+      'forwarded output',
+    );
   });
 
   it('two parents share one service; closing a parent leaves the service running', async () => {
@@ -107,7 +111,10 @@ describe('connect mode', () => {
     const { home, cleanup: rm } = tempHome();
     cleanup.push(rm);
     const t0 = Date.now();
-    const err = (await ParentWorker.connect('ghost', { timeoutMs: 300, registry: new FileServiceRegistry({ home }) }).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await ParentWorker.connect('ghost', {
+      timeoutMs: 300,
+      registry: new FileServiceRegistry({ home }),
+    }).catch((e: unknown) => e)) as MultifrostError;
     expect(err.code).toBe('SERVICE_NOT_FOUND');
     expect(Date.now() - t0).toBeLessThan(2_000);
   });

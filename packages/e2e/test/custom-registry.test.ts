@@ -33,7 +33,14 @@ afterEach(async () => {
 });
 
 function service(serviceId: string, registry: ServiceRegistry): Greeter {
-  const s = new Greeter({ serviceId, registry, handleSignals: false, exitOnStop: false, forwardOutput: false, quiet: true });
+  const s = new Greeter({
+    serviceId,
+    registry,
+    handleSignals: false,
+    exitOnStop: false,
+    forwardOutput: false,
+    quiet: true,
+  });
   cleanup.push(() => s.stop());
   return s;
 }

@@ -16,7 +16,10 @@ afterEach(async () => {
 describe('timeouts and cancellation', () => {
   it('a per-call timeout names the function, worker and limit', async () => {
     const w = await spawn();
-    const err = (await w.with({ timeoutMs: 100 }).call.sleep(2_000).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await w
+      .with({ timeoutMs: 100 })
+      .call.sleep(2_000)
+      .catch((e: unknown) => e)) as MultifrostError;
     expect(err.code).toBe('TIMEOUT');
     expect(err.message).toBe('Call to sleep() on worker math-worker.ts timed out after 100 ms');
   });
@@ -51,7 +54,10 @@ describe('timeouts and cancellation', () => {
   it('an already-aborted signal sends nothing', async () => {
     const w = await spawn();
     const before = w.metrics.requestsTotal;
-    const err = (await w.with({ signal: AbortSignal.abort() }).call.add(1, 2).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await w
+      .with({ signal: AbortSignal.abort() })
+      .call.add(1, 2)
+      .catch((e: unknown) => e)) as MultifrostError;
     expect(err.code).toBe('ABORTED');
     expect(w.metrics.requestsTotal).toBe(before);
   });
@@ -88,21 +94,30 @@ describe('worker death', () => {
   });
 
   it('a worker that never starts rejects spawn() clearly and leaves nothing running', async () => {
-    const err = (await ParentWorker.spawn(fixture('exits-at-once.ts'), quiet).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await ParentWorker.spawn(fixture('exits-at-once.ts'), quiet).catch(
+      (e: unknown) => e,
+    )) as MultifrostError;
     expect(isMultifrostError(err)).toBe(true);
     expect(err.code).toBe('WORKER_EXITED');
     expect(err.message).toMatch(/exited with code 7 before it was ready/);
     expect(err.message).toMatch(/config missing/);
-    const missing = (await ParentWorker.spawn('/nonexistent/worker.js', quiet).catch((e: unknown) => e)) as MultifrostError;
+    const missing = (await ParentWorker.spawn('/nonexistent/worker.js', quiet).catch(
+      (e: unknown) => e,
+    )) as MultifrostError;
     expect(['WORKER_EXITED', 'START_FAILED']).toContain(missing.code);
-    const badExe = (await ParentWorker.spawn(fixture('math-worker.ts'), { ...quiet, executable: '/nonexistent/python' }).catch((e: unknown) => e)) as MultifrostError;
+    const badExe = (await ParentWorker.spawn(fixture('math-worker.ts'), {
+      ...quiet,
+      executable: '/nonexistent/python',
+    }).catch((e: unknown) => e)) as MultifrostError;
     expect(badExe.code).toBe('START_FAILED');
     expect(badExe.message).toMatch(/ENOENT/);
   });
 
   it('a worker that never answers fails spawn() at its start timeout', async () => {
     const t0 = Date.now();
-    const err = (await ParentWorker.spawn(fixture('never-connects.js'), { ...quiet, startTimeoutMs: 800 }).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await ParentWorker.spawn(fixture('never-connects.js'), { ...quiet, startTimeoutMs: 800 }).catch(
+      (e: unknown) => e,
+    )) as MultifrostError;
     expect(err.code).toBe('START_FAILED');
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
@@ -133,7 +148,11 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 5; i++) await w.call.fail('app error').catch(() => {});
     expect(w.circuitOpen).toBe(false);
     const opened = new Promise((r) => w.once('circuit-open', r));
-    for (let i = 0; i < 3; i++) await w.with({ timeoutMs: 30 }).call.sleep(500).catch(() => {});
+    for (let i = 0; i < 3; i++)
+      await w
+        .with({ timeoutMs: 30 })
+        .call.sleep(500)
+        .catch(() => {});
     await opened;
     expect(w.circuitOpen).toBe(true);
     const fast = (await w.call.add(1, 2).catch((e: unknown) => e)) as MultifrostError;

@@ -20,13 +20,15 @@ const tarballs = new Map<string, string>(); // package dir name → tarball path
 
 function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   const run = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
-  if (run.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
+  if (run.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
   return run.stdout;
 }
 const node = (file: string, env?: NodeJS.ProcessEnv) => sh(process.execPath, [file], app, env).trim();
 /** A tarball as seen from the app folder (npm compares an override and a direct dependency as written). */
 const relTarball = (dir: string) => path.relative(app, tarballs.get(dir)!);
-const manifest = (dir: string) => JSON.parse(readFileSync(path.join(packagesDir, dir, 'package.json'), 'utf8')) as { name: string; version: string };
+const manifest = (dir: string) =>
+  JSON.parse(readFileSync(path.join(packagesDir, dir, 'package.json'), 'utf8')) as { name: string; version: string };
 
 beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), 'mf-packed-'));
@@ -43,10 +45,22 @@ beforeAll(() => {
   mkdirSync(app);
   // The app depends on `multifrost` only; overrides point its @multifrost/* dependencies (not on
   // the registry) at the tarballs, as the registry would serve them.
-  const overrides = Object.fromEntries(PUBLIC.filter((d) => d !== 'multifrost').map((d) => [manifest(d).name, `file:${relTarball(d)}`]));
+  const overrides = Object.fromEntries(
+    PUBLIC.filter((d) => d !== 'multifrost').map((d) => [manifest(d).name, `file:${relTarball(d)}`]),
+  );
   writeFileSync(
     path.join(app, 'package.json'),
-    JSON.stringify({ name: 'packed-app', private: true, type: 'module', dependencies: { multifrost: `file:${relTarball('multifrost')}` }, overrides }, null, 2),
+    JSON.stringify(
+      {
+        name: 'packed-app',
+        private: true,
+        type: 'module',
+        dependencies: { multifrost: `file:${relTarball('multifrost')}` },
+        overrides,
+      },
+      null,
+      2,
+    ),
   );
   sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app);
 }, 300_000);
@@ -56,22 +70,39 @@ afterAll(() => {
 });
 
 describe('the packed tarballs', () => {
-  it.each(PUBLIC)('%s holds package.json, LICENSE, its README (if any) and dist, and no src, test or workspace: ranges', (dir) => {
-    const entries = execFileSync('tar', ['-tzf', tarballs.get(dir)!], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    for (const f of ['package/package.json', 'package/LICENSE', 'package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/index.d.cts']) {
-      expect(entries, f).toContain(f);
-    }
-    if (existsSync(path.join(packagesDir, dir, 'README.md'))) expect(entries).toContain('package/README.md');
-    expect(entries.filter((e) => /^package\/(src|test)\//.test(e) || e.includes('__pycache__'))).toEqual([]);
-    const packed = execFileSync('tar', ['-xzOf', tarballs.get(dir)!, 'package/package.json'], { encoding: 'utf8' });
-    expect(packed).not.toContain('workspace:');
-    expect(JSON.parse(packed).repository).toMatchObject({ url: expect.stringContaining('github.com/multifrost/multifrost-ts'), directory: `packages/${dir}` });
-  });
+  it.each(PUBLIC)(
+    '%s holds package.json, LICENSE, its README (if any) and dist, and no src, test or workspace: ranges',
+    (dir) => {
+      const entries = execFileSync('tar', ['-tzf', tarballs.get(dir)!], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
+      for (const f of [
+        'package/package.json',
+        'package/LICENSE',
+        'package/dist/index.js',
+        'package/dist/index.cjs',
+        'package/dist/index.d.ts',
+        'package/dist/index.d.cts',
+      ]) {
+        expect(entries, f).toContain(f);
+      }
+      if (existsSync(path.join(packagesDir, dir, 'README.md'))) expect(entries).toContain('package/README.md');
+      expect(entries.filter((e) => /^package\/(src|test)\//.test(e) || e.includes('__pycache__'))).toEqual([]);
+      const packed = execFileSync('tar', ['-xzOf', tarballs.get(dir)!, 'package/package.json'], { encoding: 'utf8' });
+      expect(packed).not.toContain('workspace:');
+      expect(JSON.parse(packed).repository).toMatchObject({
+        url: expect.stringContaining('github.com/multifrost/multifrost-ts'),
+        directory: `packages/${dir}`,
+      });
+    },
+  );
 });
 
 describe('an npm project outside the workspace', () => {
   it('lists only multifrost as its dependency', () => {
-    expect(Object.keys(JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')).dependencies)).toEqual(['multifrost']);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')).dependencies)).toEqual([
+      'multifrost',
+    ]);
     expect(existsSync(path.join(app, 'node_modules', 'multifrost', 'dist', 'index.js'))).toBe(true);
   });
 
@@ -103,7 +134,10 @@ try {
   it('runs a child written on @multifrost/child once the app installs it', () => {
     // The same spec as the override, which npm requires of a direct dependency it also overrides.
     sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', relTarball('child')], app);
-    expect(Object.keys(JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')).dependencies).sort()).toEqual(['@multifrost/child', 'multifrost']);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')).dependencies).sort()).toEqual([
+      '@multifrost/child',
+      'multifrost',
+    ]);
     writeFileSync(
       path.join(app, 'light-child.mjs'),
       `import { ChildWorker } from '@multifrost/child';
@@ -111,7 +145,11 @@ class Light extends ChildWorker { add(a, b) { return a + b; } async shout(s) { r
 new Light().run();
 `,
     );
-    expect(JSON.parse(sh(process.execPath, ['parent.mjs', './light-child.mjs'], app))).toEqual({ add: 42, shout: 'hi!', remoteError: 'RemoteCallError' });
+    expect(JSON.parse(sh(process.execPath, ['parent.mjs', './light-child.mjs'], app))).toEqual({
+      add: 42,
+      shout: 'hi!',
+      remoteError: 'RemoteCallError',
+    });
   });
 
   it('loads from CommonJS with require()', () => {
@@ -129,7 +167,11 @@ console.log(JSON.stringify([typeof m.ParentWorker, typeof m.ChildWorker, typeof 
     const venv = path.join(root, 'venv');
     sh(pythonBin(), ['-m', 'venv', venv], root);
     const python = path.join(venv, process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
-    sh(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-input', './node_modules/multifrost/python'], app);
+    sh(
+      python,
+      ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-input', './node_modules/multifrost/python'],
+      app,
+    );
     writeFileSync(
       path.join(app, 'model.py'),
       `import asyncio

@@ -16,14 +16,75 @@ import { tempHome } from './helpers/workers.js';
 
 /** Members the review found on ChildWorker's prototype and instances before the runtime split. */
 const HISTORICAL = [
-  'start', 'run', 'doStart', 'onMessage', 'sendQuiet', 'dispatchSend', 'state', 'startPromise', 'forwarder',
-  'execute', 'send', 'finish', 'onCall', 'surface', 'callable', 'replyError', 'namespace', 'active',
-  'sendsFlushed', 'sendDone', 'options', 'transport', 'registry', 'registered', 'queue', 'sendsInFlight',
-  'stopWatchingParent', 'signalHandler', 'stopPromise', 'drained', 'resolveRun', 'runDone', 'spawnEnv',
-  'posting', 'postError', 'onSendError', 'onReject', 'onCancel', 'next', 'waitingCalls', 'flushSends',
-  'stopWith', 'doStop', 'installSignalHandlers', 'removeSignalHandlers', 'listFunctions', 'mode', 'port', 'stop',
+  'start',
+  'run',
+  'doStart',
+  'onMessage',
+  'sendQuiet',
+  'dispatchSend',
+  'state',
+  'startPromise',
+  'forwarder',
+  'execute',
+  'send',
+  'finish',
+  'onCall',
+  'surface',
+  'callable',
+  'replyError',
+  'namespace',
+  'active',
+  'sendsFlushed',
+  'sendDone',
+  'options',
+  'transport',
+  'registry',
+  'registered',
+  'queue',
+  'sendsInFlight',
+  'stopWatchingParent',
+  'signalHandler',
+  'stopPromise',
+  'drained',
+  'resolveRun',
+  'runDone',
+  'spawnEnv',
+  'posting',
+  'postError',
+  'onSendError',
+  'onReject',
+  'onCancel',
+  'next',
+  'waitingCalls',
+  'flushSends',
+  'stopWith',
+  'doStop',
+  'installSignalHandlers',
+  'removeSignalHandlers',
+  'listFunctions',
+  'mode',
+  'port',
+  'stop',
 ];
-const EVERYDAY = ['execute', 'send', 'finish', 'next', 'queue', 'options', 'transport', 'registry', 'emit', 'on', 'close', 'call', 'handle', 'dispatch', 'process', 'init', 'state'];
+const EVERYDAY = [
+  'execute',
+  'send',
+  'finish',
+  'next',
+  'queue',
+  'options',
+  'transport',
+  'registry',
+  'emit',
+  'on',
+  'close',
+  'call',
+  'handle',
+  'dispatch',
+  'process',
+  'init',
+  'state',
+];
 
 const reserved = new Set<string>(RESERVED_NAMES);
 const libraryNames = new Set<string>([
@@ -101,7 +162,9 @@ describe('library member names are free for user methods', () => {
 describe('a worker that redefines a reserved name', () => {
   it.each(reservedMembers)('fails spawn() with the reason when it defines a method %s', async (name) => {
     const script = writeWorker(`reserved-${name}.mjs`, `  ${name}() { return 'mine'; }`);
-    const err = (await ParentWorker.spawn(script, { ...spawnOptions(), startTimeoutMs: 60_000 }).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await ParentWorker.spawn(script, { ...spawnOptions(), startTimeoutMs: 60_000 }).catch(
+      (e: unknown) => e,
+    )) as MultifrostError;
     expect(isMultifrostError(err)).toBe(true);
     expect(err.code).toBe('WORKER_EXITED');
     expect(err.message).toContain(`Worker class Named defines '${name}'`);
@@ -110,7 +173,9 @@ describe('a worker that redefines a reserved name', () => {
 
   it('fails spawn() with the reason when an instance field takes a reserved name', async () => {
     const script = writeWorker('reserved-field.mjs', `  port = 8080;`);
-    const err = (await ParentWorker.spawn(script, { ...spawnOptions(), startTimeoutMs: 60_000 }).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await ParentWorker.spawn(script, { ...spawnOptions(), startTimeoutMs: 60_000 }).catch(
+      (e: unknown) => e,
+    )) as MultifrostError;
     expect(err.code).toBe('WORKER_EXITED');
     expect(err.message).toContain(`Worker class Named defines 'port' as an instance field`);
   });

@@ -16,7 +16,9 @@ describe('output', () => {
   it('worker stdout and stderr reach the handler line by line, and the events', async () => {
     const lines: string[] = [];
     const events: string[] = [];
-    const w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), { output: (line, stream) => lines.push(`${stream}:${line}`) });
+    const w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
+      output: (line, stream) => lines.push(`${stream}:${line}`),
+    });
     cleanup.push(() => w.close());
     w.on('stdout', (l) => events.push(l));
     await w.call.log('hello\nworld');
@@ -36,7 +38,13 @@ describe('output', () => {
   it("default output is printed with the worker's name as prefix", async () => {
     const parent = spawn(
       process.execPath,
-      ['--import', tsx, '--input-type=module', '-e', `import { ParentWorker } from 'multifrost'; const w = await ParentWorker.spawn(${JSON.stringify(fixture('math-worker.ts'))}); await w.call.log('visible'); await w.close();`],
+      [
+        '--import',
+        tsx,
+        '--input-type=module',
+        '-e',
+        `import { ParentWorker } from 'multifrost'; const w = await ParentWorker.spawn(${JSON.stringify(fixture('math-worker.ts'))}); await w.call.log('visible'); await w.close();`,
+      ],
       { cwd: fixture('.'), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -60,7 +68,9 @@ describe('shutdown', () => {
   });
 
   it('when the parent is SIGKILLed, the worker and its own subprocess are gone within 2 s', async () => {
-    const parent = spawn(process.execPath, ['--import', tsx, fixture('parent-of-worker.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', tsx, fixture('parent-of-worker.ts')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     cleanup.push(() => {
       if (parent.exitCode === null) parent.kill('SIGKILL');
     });

@@ -81,7 +81,16 @@ describe('spawn mode: calls', () => {
   });
 
   it('refuses base-class, Object.prototype, constructor and _private names; the worker stays up', async () => {
-    for (const name of ['run', 'stop', 'start', 'listFunctions', 'constructor', 'toString', 'hasOwnProperty', 'surface']) {
+    for (const name of [
+      'run',
+      'stop',
+      'start',
+      'listFunctions',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'surface',
+    ]) {
       const err = await w.callFunction(name).catch((e: unknown) => e);
       expect(err, name).toBeInstanceOf(RemoteCallError);
       expect((err as RemoteCallError).remoteMessage, name).toBe(`Function '${name}' not found`);
@@ -124,7 +133,10 @@ describe('spawn mode: calls', () => {
   });
 
   it('a call to a namespace the worker does not serve gets an error reply', async () => {
-    const err = (await w.with({ namespace: 'other' }).call.add(1, 2).catch((e: unknown) => e)) as RemoteCallError;
+    const err = (await w
+      .with({ namespace: 'other' })
+      .call.add(1, 2)
+      .catch((e: unknown) => e)) as RemoteCallError;
     expect(err.remoteType).toBe('NamespaceError');
     expect(err.remoteMessage).toMatch(/Namespace 'other' is not served/);
   });
@@ -147,7 +159,10 @@ describe('spawn mode: calls', () => {
     expect(deadline).toBeLessThanOrEqual(Date.now() + 5_000);
     expect(await w.call.deadline()).toBeNull();
     expect(await w.callFunction('deadline', [], { timeoutMs: Infinity })).toBeNull();
-    const configured = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), { ...quiet, defaultTimeoutMs: 20_000 });
+    const configured = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
+      ...quiet,
+      defaultTimeoutMs: 20_000,
+    });
     try {
       const t0 = Date.now();
       const d = await configured.call.deadline();

@@ -114,7 +114,13 @@ describe('connect to an unknown id', () => {
   it('says when nothing is registered at all', async () => {
     const home = tempHome();
     cleanups.push(home.cleanup);
-    const err = await failure(ParentWorker.connect('math', { ...quiet, registry: new FileServiceRegistry({ home: home.home }), timeoutMs: 200 }));
+    const err = await failure(
+      ParentWorker.connect('math', {
+        ...quiet,
+        registry: new FileServiceRegistry({ home: home.home }),
+        timeoutMs: 200,
+      }),
+    );
     expect(err.message).toContain('(no live services are registered)');
   });
 });
@@ -134,11 +140,19 @@ describe('per-call debug namespace', () => {
     const lines = stderr.split('\n').filter((l) => l.includes('multifrost:parent:calls'));
     const id = '[0-9a-f-]+';
     expect(lines.some((l) => new RegExp(`math-worker\\.ts: call add\\(\\) id ${id} sent$`).test(l))).toBe(true);
-    expect(lines.some((l) => new RegExp(`math-worker\\.ts: call add\\(\\) id ${id} replied after \\d+ ms$`).test(l))).toBe(true);
-    expect(lines.some((l) => new RegExp(`call sleep\\(\\) id ${id} timed out \\(limit 50 ms\\) after \\d+ ms$`).test(l))).toBe(true);
-    expect(lines.some((l) => new RegExp(`call waitForCancel\\(\\) id ${id} aborted, cancel sent after \\d+ ms$`).test(l))).toBe(true);
+    expect(
+      lines.some((l) => new RegExp(`math-worker\\.ts: call add\\(\\) id ${id} replied after \\d+ ms$`).test(l)),
+    ).toBe(true);
+    expect(
+      lines.some((l) => new RegExp(`call sleep\\(\\) id ${id} timed out \\(limit 50 ms\\) after \\d+ ms$`).test(l)),
+    ).toBe(true);
+    expect(
+      lines.some((l) => new RegExp(`call waitForCancel\\(\\) id ${id} aborted, cancel sent after \\d+ ms$`).test(l)),
+    ).toBe(true);
     expect(lines.some((l) => new RegExp(`call fail\\(\\) id ${id} failed remotely after \\d+ ms$`).test(l))).toBe(true);
-    expect(lines.some((l) => new RegExp(`call echo\\(\\) id ${id} could not be sent \\(ENCODE\\) after \\d+ ms$`).test(l))).toBe(true);
+    expect(
+      lines.some((l) => new RegExp(`call echo\\(\\) id ${id} could not be sent \\(ENCODE\\) after \\d+ ms$`).test(l)),
+    ).toBe(true);
     // Only the per-call namespace was asked for.
     expect(stderr).not.toMatch(/multifrost:parent [^:]/);
   });

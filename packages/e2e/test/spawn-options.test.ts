@@ -20,11 +20,20 @@ describe('spawn options', () => {
       args: ['--flag', 'two words'],
     });
     const info = await w.call.info();
-    expect(info).toEqual({ env: 'on', portStillSet: false, cwd: realpathSync(tmpdir()), argv: ['--flag', 'two words'] });
+    expect(info).toEqual({
+      env: 'on',
+      portStillSet: false,
+      cwd: realpathSync(tmpdir()),
+      argv: ['--flag', 'two words'],
+    });
   });
 
   it("accepts an executable as second argument, e.g. spawn('./worker.ts', 'tsx'), found in node_modules/.bin", async () => {
-    await using w = await ParentWorker.spawn<{ add(a: number, b: number): number }>(fixture('math-worker.ts'), 'tsx', quiet);
+    await using w = await ParentWorker.spawn<{ add(a: number, b: number): number }>(
+      fixture('math-worker.ts'),
+      'tsx',
+      quiet,
+    );
     expect(await w.call.add(2, 3)).toBe(5);
   });
 

@@ -78,7 +78,11 @@ describe('values arrive as Remote<T> says', () => {
 
   it('nested values are mapped at every level', async () => {
     const v = await w.call.nested();
-    expectTypeOf(v).toEqualTypeOf<{ tags: string[]; byId: Record<string, { at: Date; big: number | bigint }>; list: Buffer[] }>();
+    expectTypeOf(v).toEqualTypeOf<{
+      tags: string[];
+      byId: Record<string, { at: Date; big: number | bigint }>;
+      list: Buffer[];
+    }>();
     expect(v.tags).toEqual(['t']);
     expect(v.byId.k!.at).toBeInstanceOf(Date);
     expect(v.byId.k!.at.getTime()).toBe(0);
@@ -87,7 +91,15 @@ describe('values arrive as Remote<T> says', () => {
   });
 
   it('what the worker receives for arguments follows the same table', async () => {
-    const seen = await w.call.describeArgs(new Map([['a', 1]]), new Set([1]), 5n, new Uint8Array([1]), undefined, new Date(), new Float32Array([1]));
+    const seen = await w.call.describeArgs(
+      new Map([['a', 1]]),
+      new Set([1]),
+      5n,
+      new Uint8Array([1]),
+      undefined,
+      new Date(),
+      new Float32Array([1]),
+    );
     expect(seen).toEqual(['object:true', 'Array', 'number', 'Buffer', 'null', 'Date', 'Buffer']);
   });
 });

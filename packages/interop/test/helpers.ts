@@ -24,7 +24,9 @@ export interface Described {
   ns?: number;
   items?: Described[] | Record<string, Described>;
 }
-export type DriverLine = { ok: true; result: Described } | { ok: false; name: string; message: string; traceback: string };
+export type DriverLine =
+  | { ok: true; result: Described }
+  | { ok: false; name: string; message: string; traceback: string };
 
 export interface Plan {
   spawn?: string[];
@@ -37,7 +39,11 @@ export interface Plan {
 
 /** Runs the Python parent (python/driver.py, on the installed multifrost_worker) with a plan; one parsed line per call. */
 export function pythonParent(plan: Plan, env: NodeJS.ProcessEnv = process.env): DriverLine[] {
-  const run = spawnSync(PYTHON, [path.join(pythonDir, 'driver.py'), JSON.stringify(plan)], { encoding: 'utf8', env, timeout: 60_000 });
+  const run = spawnSync(PYTHON, [path.join(pythonDir, 'driver.py'), JSON.stringify(plan)], {
+    encoding: 'utf8',
+    env,
+    timeout: 60_000,
+  });
   if (run.status !== 0) throw new Error(`python parent failed (${run.status}): ${run.stderr}`);
   return run.stdout
     .split('\n')

@@ -9,13 +9,23 @@ import { ParentWorker } from 'multifrost';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PYTHON } from './helpers.js';
 
-const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'multifrost', 'python', 'multifrost_worker');
+const source = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'multifrost',
+  'python',
+  'multifrost_worker',
+);
 
 describe('the installed multifrost_worker module', () => {
   it('is imported from site-packages, not from the source folder, and matches the source', () => {
     const probe = spawnSync(
       PYTHON,
-      ['-c', 'import json, sysconfig, multifrost_worker; print(json.dumps([multifrost_worker.__file__, sysconfig.get_paths()["purelib"]]))'],
+      [
+        '-c',
+        'import json, sysconfig, multifrost_worker; print(json.dumps([multifrost_worker.__file__, sysconfig.get_paths()["purelib"]]))',
+      ],
       { encoding: 'utf8', cwd: tmpdir() },
     );
     expect(probe.status, probe.stderr).toBe(0);
@@ -68,7 +78,11 @@ if __name__ == "__main__":
     Models().run()
 `,
     );
-    worker = await ParentWorker.spawn<Api>(path.join(dir, 'worker.py'), { executable: PYTHON, output: 'ignore', cwd: dir });
+    worker = await ParentWorker.spawn<Api>(path.join(dir, 'worker.py'), {
+      executable: PYTHON,
+      output: 'ignore',
+      cwd: dir,
+    });
   });
   afterAll(async () => {
     await worker?.close();

@@ -55,6 +55,12 @@ describe.each(['comlink_ipc_v3', 'comlink_ipc_v4'])('Python parent → TS child 
       expect(err.name).toBe('TypeError');
       expect(err.message).toBe('bad input');
     }
-    expect((ok(lines[4]).items as { value: string }[]).map((x) => x.value)).toEqual(['add', 'echo', 'fail', 'pid', 'values']);
+    expect((ok(lines[4]).items as { value: string }[]).map((x) => x.value)).toEqual([
+      'add',
+      'echo',
+      'fail',
+      'pid',
+      'values',
+    ]);
   });
 });

@@ -35,7 +35,18 @@ describe.each(['v3', 'v4'] as ProtocolVersion[])('TS parent → Python child (sp
     expect(await w.call.add(1, 2)).toBe(3);
     expect(await w.call.async_add(20, 22)).toBe(42);
     expect(await w.call.nothing()).toBeNull();
-    expect(await w.listFunctions()).toEqual(['add', 'async_add', 'blob', 'describe', 'divide', 'echo', 'nothing', 'pid', 'shout', 'sleep']);
+    expect(await w.listFunctions()).toEqual([
+      'add',
+      'async_add',
+      'blob',
+      'describe',
+      'divide',
+      'echo',
+      'nothing',
+      'pid',
+      'shout',
+      'sleep',
+    ]);
   });
 
   it('every value-table row arrives in Python with the right type', async () => {
@@ -110,14 +121,20 @@ describe.each(['v3', 'v4'] as ProtocolVersion[])('TS parent → Python child (sp
     expect(missing.remoteMessage).toBe("Function 'nope' not found");
     const priv = (await w.callFunction('_hidden').catch((e: unknown) => e)) as RemoteCallError;
     expect(priv.remoteMessage).toBe("Cannot call private method '_hidden'");
-    const ns = (await w.with({ namespace: 'elsewhere' }).call.add(1, 2).catch((e: unknown) => e)) as RemoteCallError;
+    const ns = (await w
+      .with({ namespace: 'elsewhere' })
+      .call.add(1, 2)
+      .catch((e: unknown) => e)) as RemoteCallError;
     expect(ns.code).toBe('REMOTE_ERROR');
   });
 
   it("a Python print() reaches the parent's output handler", async () => {
     await w.call.shout('printed in python');
     const deadline = Date.now() + 3_000;
-    while (!(lines.includes('stdout:printed in python') && lines.includes('stderr:err:printed in python')) && Date.now() < deadline) {
+    while (
+      !(lines.includes('stdout:printed in python') && lines.includes('stderr:err:printed in python')) &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(lines).toContain('stdout:printed in python');
@@ -127,7 +144,11 @@ describe.each(['v3', 'v4'] as ProtocolVersion[])('TS parent → Python child (sp
 
 describe('a Python child killed mid-call', () => {
   it('rejects the pending TS call at once with WORKER_EXITED', async () => {
-    const w = await ParentWorker.spawn<PyApi>(pyWorker, { executable: PYTHON, output: 'ignore', defaultTimeoutMs: 30_000 });
+    const w = await ParentWorker.spawn<PyApi>(pyWorker, {
+      executable: PYTHON,
+      output: 'ignore',
+      defaultTimeoutMs: 30_000,
+    });
     try {
       const pid = await w.call.pid();
       const pending = w.call.sleep(20).catch((e: unknown) => e);

@@ -25,7 +25,14 @@ export type {
 export { ChildWorker, callContext, currentCall, RESERVED_NAMES } from '@multifrost/child';
 export type { ChildWorkerOptions, CallContext, ReservedName } from '@multifrost/child';
 export { FileServiceRegistry } from '@multifrost/registry';
-export type { ServiceRegistry, ServiceEntry, RegistrationLease, RegisterOptions, DiscoverOptions, BindEndpoint } from '@multifrost/registry';
+export type {
+  ServiceRegistry,
+  ServiceEntry,
+  RegistrationLease,
+  RegisterOptions,
+  DiscoverOptions,
+  BindEndpoint,
+} from '@multifrost/registry';
 export {
   MultifrostError,
   RemoteCallError,

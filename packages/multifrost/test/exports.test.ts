@@ -34,6 +34,10 @@ describe('multifrost umbrella', () => {
 
   it('a lightweight worker needs only @multifrost/child', () => {
     const pkg = require('@multifrost/child/package.json') as { dependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@multifrost/protocol', '@multifrost/registry', '@multifrost/transport-zmq']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([
+      '@multifrost/protocol',
+      '@multifrost/registry',
+      '@multifrost/transport-zmq',
+    ]);
   });
 });

@@ -71,7 +71,14 @@ export class CallTable {
    * Books a call whose message is built; sends it now when `sendNow`, else keeps it until
    * `flushWaiting()`. `timeoutMs` of 0 or Infinity means no deadline here.
    */
-  add(msg: Message, fn: string, timeoutMs: number, signal: AbortSignal | undefined, probe: boolean, sendNow: boolean): Promise<unknown> {
+  add(
+    msg: Message,
+    fn: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    probe: boolean,
+    sendNow: boolean,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const p: PendingCall = {
         id: msg.id,
@@ -218,6 +225,13 @@ export class CallTable {
   }
 
   private logSettled(p: PendingCall, what: string): void {
-    debugCalls('%s: call %s() id %s %s after %d ms', this.worker, p.fn, p.id, what, Math.round(performance.now() - p.start));
+    debugCalls(
+      '%s: call %s() id %s %s after %d ms',
+      this.worker,
+      p.fn,
+      p.id,
+      what,
+      Math.round(performance.now() - p.start),
+    );
   }
 }

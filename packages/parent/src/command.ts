@@ -43,7 +43,12 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-export function resolveCommand(script: string, executable: string | undefined, extraArgs: string[], cwd: string): Command {
+export function resolveCommand(
+  script: string,
+  executable: string | undefined,
+  extraArgs: string[],
+  cwd: string,
+): Command {
   if (typeof script !== 'string' || script.length === 0) {
     throw new MultifrostError('INVALID_ARGUMENT', 'spawn() needs the path of the worker script');
   }
@@ -52,7 +57,10 @@ export function resolveCommand(script: string, executable: string | undefined, e
     if (executable === 'node') return { file: process.execPath, args: [scriptPath, ...extraArgs] };
     let file = executable;
     if (!executable.includes('/') && !executable.includes('\\')) {
-      file = findInNodeModulesBin(executable, cwd) ?? findInNodeModulesBin(executable, path.dirname(scriptPath)) ?? executable;
+      file =
+        findInNodeModulesBin(executable, cwd) ??
+        findInNodeModulesBin(executable, path.dirname(scriptPath)) ??
+        executable;
     }
     if (executable === scriptPath || executable === script) return { file: scriptPath, args: extraArgs };
     return { file, args: [scriptPath, ...extraArgs] };
@@ -69,7 +77,10 @@ export function resolveCommand(script: string, executable: string | undefined, e
     case '.cjs':
       return { file: process.execPath, args: [scriptPath, ...extraArgs] };
     case '.py':
-      return { file: process.env.PYTHON_BIN || process.env.MULTIFROST_PYTHON || 'python3', args: [scriptPath, ...extraArgs] };
+      return {
+        file: process.env.PYTHON_BIN || process.env.MULTIFROST_PYTHON || 'python3',
+        args: [scriptPath, ...extraArgs],
+      };
     default:
       if (isExecutableFile(scriptPath)) return { file: scriptPath, args: extraArgs };
       throw new MultifrostError(

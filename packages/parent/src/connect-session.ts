@@ -26,7 +26,8 @@ export interface ConnectPlan {
 /** Reads connect()'s arguments; `startTimeoutMs` wins over the older `timeoutMs`, and messages name the one used. */
 export function connectPlan(serviceId: string, options: ConnectOptions): ConnectPlan {
   if (typeof serviceId !== 'string' || serviceId.length === 0) throw messages.missingServiceId();
-  const option = options.startTimeoutMs !== undefined || options.timeoutMs === undefined ? 'startTimeoutMs' : 'timeoutMs';
+  const option =
+    options.startTimeoutMs !== undefined || options.timeoutMs === undefined ? 'startTimeoutMs' : 'timeoutMs';
   return {
     serviceId,
     registry: options.registry ?? new FileServiceRegistry(),

@@ -21,7 +21,11 @@ export interface HeartbeatOptions {
 }
 
 /** The heartbeat settings of a worker's options, checked, with the defaults filled in. */
-export function heartbeatOptions(options: { heartbeatIntervalMs?: number; heartbeatTimeoutMs?: number; heartbeatMaxMisses?: number }): HeartbeatOptions {
+export function heartbeatOptions(options: {
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  heartbeatMaxMisses?: number;
+}): HeartbeatOptions {
   return {
     intervalMs: durationMs(options.heartbeatIntervalMs, 'heartbeatIntervalMs', DEFAULT_HEARTBEAT_INTERVAL_MS),
     timeoutMs: durationMs(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs', DEFAULT_HEARTBEAT_TIMEOUT_MS),
@@ -79,7 +83,10 @@ export class HeartbeatMonitor {
       // RTT counts from when libzmq took the message: a probe queued while no worker was
       // connected yet (start-up) must not report the start-up time as latency.
       // A failed send is just a missed beat; the timer above reports it.
-      this.hooks.send(msg).then(() => (probe.sentAt = performance.now()), () => {});
+      this.hooks.send(msg).then(
+        () => (probe.sentAt = performance.now()),
+        () => {},
+      );
     });
   }
 

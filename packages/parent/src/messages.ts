@@ -3,7 +3,13 @@
  * spawn and connect, names the worker, the function and the option to change, and is testable
  * without a worker. Call sites pass facts; this module turns them into a `MultifrostError`.
  */
-import { MultifrostError, RemoteCallError, parseRemoteError, type ErrorMessage, type MultifrostErrorCode } from '@multifrost/protocol';
+import {
+  MultifrostError,
+  RemoteCallError,
+  parseRemoteError,
+  type ErrorMessage,
+  type MultifrostErrorCode,
+} from '@multifrost/protocol';
 import type { ExitInfo } from './worker-process.js';
 
 /** `exited with code 1`, `was killed by SIGTERM`, or `exited` when we never saw how. */
@@ -13,7 +19,10 @@ export function exitText(info: ExitInfo | undefined): string {
 }
 
 export function invalidMs(name: string, value: unknown): MultifrostError {
-  return new MultifrostError('INVALID_ARGUMENT', `${name} must be a non-negative number of milliseconds, got ${String(value)}`);
+  return new MultifrostError(
+    'INVALID_ARGUMENT',
+    `${name} must be a non-negative number of milliseconds, got ${String(value)}`,
+  );
 }
 
 export function zeroTimeout(name: string): MultifrostError {
@@ -29,9 +38,13 @@ export function missingServiceId(): MultifrostError {
 }
 
 export function startAfterClose(worker: string, mode: 'spawn' | 'connect'): MultifrostError {
-  return new MultifrostError('CLOSED', `Cannot start worker ${worker}: it was closed; create a new one with ParentWorker.${mode}()`, {
-    details: { worker },
-  });
+  return new MultifrostError(
+    'CLOSED',
+    `Cannot start worker ${worker}: it was closed; create a new one with ParentWorker.${mode}()`,
+    {
+      details: { worker },
+    },
+  );
 }
 
 export function closedWhileStarting(worker: string): MultifrostError {
@@ -44,10 +57,17 @@ export function startFailedGeneric(worker: string): MultifrostError {
 
 /** `Cannot call f(): worker math.ts is closed`, optionally saying when the close caught it. */
 export function closed(worker: string, fn: string, what: string): MultifrostError {
-  return new MultifrostError('CLOSED', `Cannot call ${fn}(): worker ${worker} ${what}`, { details: { worker, function: fn } });
+  return new MultifrostError('CLOSED', `Cannot call ${fn}(): worker ${worker} ${what}`, {
+    details: { worker, function: fn },
+  });
 }
 
-export function notRunning(worker: string, lastExit: ExitInfo | undefined, restartGaveUp: boolean, fn?: string): MultifrostError {
+export function notRunning(
+  worker: string,
+  lastExit: ExitInfo | undefined,
+  restartGaveUp: boolean,
+  fn?: string,
+): MultifrostError {
   return new MultifrostError(
     'NOT_RUNNING',
     `Worker ${worker} is not running (it ${exitText(lastExit)}${restartGaveUp ? ' and could not be restarted' : ''})${fn ? `; ${fn}() was not sent` : ''}`,
@@ -94,13 +114,22 @@ export function restartGaveUp(worker: string, maxAttempts: number, cause: unknow
 }
 
 export function unreachableInFlight(worker: string, fn: string, misses: number): MultifrostError {
-  return new MultifrostError('WORKER_UNREACHABLE', `Service ${worker} stopped answering heartbeats (${misses} missed) while ${fn}() was in flight`, {
-    details: { worker, function: fn },
-  });
+  return new MultifrostError(
+    'WORKER_UNREACHABLE',
+    `Service ${worker} stopped answering heartbeats (${misses} missed) while ${fn}() was in flight`,
+    {
+      details: { worker, function: fn },
+    },
+  );
 }
 
 /** Start-up failures: the process exited (`WORKER_EXITED`) or stayed silent (`START_FAILED`), with its stderr. */
-export function startFailure(worker: string, what: string, info: ExitInfo | undefined, stderr: string): MultifrostError {
+export function startFailure(
+  worker: string,
+  what: string,
+  info: ExitInfo | undefined,
+  stderr: string,
+): MultifrostError {
   const msg = `Worker ${worker} ${what}${stderr ? `. It printed on stderr:\n${stderr}` : ''}`;
   return new MultifrostError(info ? 'WORKER_EXITED' : 'START_FAILED', msg, {
     details: { worker, code: info?.code, signal: info?.signal },
@@ -109,7 +138,8 @@ export function startFailure(worker: string, what: string, info: ExitInfo | unde
 
 export function exitedBeforeReady(info: ExitInfo): string {
   // Exiting cleanly at start-up is what a script that never calls run() does.
-  const hint = info.code === 0 ? ' (a worker script must call run(), e.g. `new MyWorker().run()`, and keep running)' : '';
+  const hint =
+    info.code === 0 ? ' (a worker script must call run(), e.g. `new MyWorker().run()`, and keep running)' : '';
   return `${exitText(info)} before it was ready${hint}`;
 }
 
@@ -166,7 +196,8 @@ export function protocolErrorCode(name: string, message: string): MultifrostErro
       return 'SHUTTING_DOWN';
   }
   if (name === 'Error' || name === 'AttributeError' || name === 'TypeError') {
-    if (/^Function '[^']*' not found/.test(message) || /^'[^']*' is not callable$/.test(message)) return 'FUNCTION_NOT_FOUND';
+    if (/^Function '[^']*' not found/.test(message) || /^'[^']*' is not callable$/.test(message))
+      return 'FUNCTION_NOT_FOUND';
     if (message.startsWith('Cannot call private method ')) return 'PRIVATE_METHOD';
   }
   return 'REMOTE_ERROR';

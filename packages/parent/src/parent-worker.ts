@@ -6,14 +6,7 @@
  * they share and the public API.
  */
 import { EventEmitter } from 'node:events';
-import {
-  DEFAULT_NAMESPACE,
-  appIdFor,
-  createCall,
-  createCancel,
-  type AppId,
-  type Message,
-} from '@multifrost/protocol';
+import { DEFAULT_NAMESPACE, appIdFor, createCall, createCancel, type AppId, type Message } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import type { CallerTransport } from '@multifrost/transport-zmq';
 import { CallTable, type CallSender } from './call-table.js';
@@ -58,39 +51,49 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   private startPromise: Promise<this> | undefined;
   private closePromise: Promise<void> | undefined;
 
-  private constructor(options: ParentWorkerOptions & { output?: SpawnOptions['output'] }, name: string, strategy: (host: WorkerHost) => WorkerStrategy) {
+  private constructor(
+    options: ParentWorkerOptions & { output?: SpawnOptions['output'] },
+    name: string,
+    strategy: (host: WorkerHost) => WorkerStrategy,
+  ) {
     super();
     this.name = options.name ?? name;
     this.app = appIdFor(options.protocol ?? 'v3');
     this.clientName = options.clientName;
     this.defaultTimeoutMs = timeoutMs(options.defaultTimeoutMs, 'defaultTimeoutMs', 60_000);
     this.defaultDeadlineTravels = options.defaultTimeoutMs !== undefined;
-    this.circuit = options.circuitBreaker === false ? undefined : new CircuitBreaker(options.circuitBreaker ?? {}, (s) => this.onCircuit(s));
+    this.circuit =
+      options.circuitBreaker === false
+        ? undefined
+        : new CircuitBreaker(options.circuitBreaker ?? {}, (s) => this.onCircuit(s));
     this.transport = transportFactory(options.transport).caller();
     const sender: CallSender = {
       post: (msg, onError) => this.transport.post(msg, onError),
       cancel: (id) => void this.transport.send(createCancel(id, this.app)).catch(() => {}),
     };
     this.calls = new CallTable(this.name, sender, this.metricsData, this.circuit);
-    this.heartbeat = new HeartbeatMonitor(
-      heartbeatOptions(options),
-      {
-        app: this.app,
-        send: (msg) => this.transport.send(msg),
-        isBusy: () => this.calls.size > 0 && this.transport.connectedPeers > 0,
-        onRtt: (ms) => this.metricsData.recordRtt(ms),
-        onMiss: (n) => {
-          this.metricsData.heartbeatMisses++;
-          debug('%s: heartbeat missed (%d in a row)', this.name, String(n));
-        },
-        onUnresponsive: (misses) => this.onUnresponsive(misses),
-        onResponsive: () => this.emit('responsive'),
+    this.heartbeat = new HeartbeatMonitor(heartbeatOptions(options), {
+      app: this.app,
+      send: (msg) => this.transport.send(msg),
+      isBusy: () => this.calls.size > 0 && this.transport.connectedPeers > 0,
+      onRtt: (ms) => this.metricsData.recordRtt(ms),
+      onMiss: (n) => {
+        this.metricsData.heartbeatMisses++;
+        debug('%s: heartbeat missed (%d in a row)', this.name, String(n));
       },
-    );
+      onUnresponsive: (misses) => this.onUnresponsive(misses),
+      onResponsive: () => this.emit('responsive'),
+    });
     this.transport.onMessage = (msg) => this.onMessage(msg);
-    this.host = this.makeHost(new OutputSink(() => this.name, options.output ?? 'inherit', (line, stream) => {
-      if (this.listenerCount(stream) > 0) this.emit(stream, line);
-    }));
+    this.host = this.makeHost(
+      new OutputSink(
+        () => this.name,
+        options.output ?? 'inherit',
+        (line, stream) => {
+          if (this.listenerCount(stream) > 0) this.emit(stream, line);
+        },
+      ),
+    );
     this.strategy = strategy(this.host);
     this.mode = this.strategy.mode;
     this.call = createCallProxy<T>((fn, args) => this.invoke(fn, args, {}));
@@ -103,7 +106,11 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
    * missing file rejects with `START_FAILED` before anything is spawned. The second argument may
    * be the executable (`spawn('./svc.ts', 'tsx')`) or the options.
    */
-  static async spawn<T = UntypedApi>(script: string | URL, executableOrOptions?: string | SpawnOptions, maybeOptions: SpawnOptions = {}): Promise<ParentWorker<T>> {
+  static async spawn<T = UntypedApi>(
+    script: string | URL,
+    executableOrOptions?: string | SpawnOptions,
+    maybeOptions: SpawnOptions = {},
+  ): Promise<ParentWorker<T>> {
     const { options, plan, name } = spawnPlan(script, executableOrOptions, maybeOptions);
     return new ParentWorker<T>(options, name, (host) => new SpawnSupervisor(host, plan)).start();
   }
@@ -132,7 +139,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     const fixed = { ...options };
     return {
       call: createCallProxy<T>((fn, args) => this.invoke(fn, args, fixed)),
-      callFunction: <R = unknown>(fn: string, args: unknown[] = [], more: CallOptions = {}) => this.invoke(fn, args, { ...fixed, ...more }) as Promise<R>,
+      callFunction: <R = unknown>(fn: string, args: unknown[] = [], more: CallOptions = {}) =>
+        this.invoke(fn, args, { ...fixed, ...more }) as Promise<R>,
     };
   }
 
@@ -267,7 +275,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
 
   private invoke(fn: string, args: unknown[], options: CallOptions): Promise<unknown> {
     const state = this.state;
-    if (state === 'closing' || state === 'closed') return Promise.reject(messages.closed(this.name, fn, state === 'closing' ? 'is closing' : 'is closed'));
+    if (state === 'closing' || state === 'closed')
+      return Promise.reject(messages.closed(this.name, fn, state === 'closing' ? 'is closing' : 'is closed'));
     if (state === 'failed') return Promise.reject(this.strategy.notRunning(fn));
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(messages.aborted(this.name, fn, signal.reason));
@@ -279,7 +288,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     }
     const circuit = this.circuit;
     const admitted = circuit ? circuit.admit() : true;
-    if (admitted === false) return Promise.reject(messages.circuitOpen(this.name, fn, circuit!.consecutiveFailures, circuit!.resetTimeoutMs));
+    if (admitted === false)
+      return Promise.reject(messages.circuitOpen(this.name, fn, circuit!.consecutiveFailures, circuit!.resetTimeoutMs));
     // A timeout the user chose travels with the call; the built-in default stays here (28 bytes less).
     const carryDeadline = Number.isFinite(ms) && (options.timeoutMs !== undefined || this.defaultDeadlineTravels);
     const msg: Message = createCall({

@@ -39,11 +39,15 @@ export type BlockedName =
  * (`greet = (n: string) => ...`) counts as a method, as it does for the worker.
  */
 export type Remote<T> = {
-  [K in keyof T as K extends ReservedName | BlockedName ? never : K extends `_${string}` ? never : K extends symbol ? never : T[K] extends AnyFunction ? K : never]: T[K] extends (
-    ...args: infer A
-  ) => infer R
-    ? (...args: A) => Promise<Wire<Awaited<R>>>
-    : never;
+  [K in keyof T as K extends ReservedName | BlockedName
+    ? never
+    : K extends `_${string}`
+      ? never
+      : K extends symbol
+        ? never
+        : T[K] extends AnyFunction
+          ? K
+          : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Wire<Awaited<R>>> : never;
 };
 
 /** What `worker.with(options)` returns: the call surfaces of a worker, bound to those options. */

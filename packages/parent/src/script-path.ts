@@ -18,13 +18,18 @@ export function resolveScriptPath(script: ScriptLocation, cwd: string): string {
   try {
     isFile = statSync(absolute).isFile();
   } catch {
-    const from = typeof script === 'string' && !path.isAbsolute(script) && !script.startsWith('file:') ? ` ('${script}' resolved against cwd ${cwd})` : '';
+    const from =
+      typeof script === 'string' && !path.isAbsolute(script) && !script.startsWith('file:')
+        ? ` ('${script}' resolved against cwd ${cwd})`
+        : '';
     throw new MultifrostError('START_FAILED', `Cannot spawn worker: no such file: ${absolute}${from}`, {
       details: { path: absolute, cwd },
     });
   }
   if (!isFile) {
-    throw new MultifrostError('START_FAILED', `Cannot spawn worker: ${absolute} is not a file`, { details: { path: absolute, cwd } });
+    throw new MultifrostError('START_FAILED', `Cannot spawn worker: ${absolute} is not a file`, {
+      details: { path: absolute, cwd },
+    });
   }
   return absolute;
 }
@@ -32,7 +37,10 @@ export function resolveScriptPath(script: ScriptLocation, cwd: string): string {
 function toAbsolute(script: ScriptLocation, cwd: string): string {
   if (script instanceof URL) return fromUrl(script);
   if (typeof script !== 'string' || script.length === 0) {
-    throw new MultifrostError('INVALID_ARGUMENT', `spawn() needs the path or file: URL of the worker script, got ${describe(script)}`);
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `spawn() needs the path or file: URL of the worker script, got ${describe(script)}`,
+    );
   }
   // A URL's href passed as a string is as clear a request as the URL itself.
   if (script.startsWith('file:')) return fromUrl(new URL(script));
@@ -48,7 +56,11 @@ function fromUrl(url: URL): string {
   try {
     return fileURLToPath(url);
   } catch (err) {
-    throw new MultifrostError('INVALID_ARGUMENT', `spawn() could not turn ${url.href} into a path: ${(err as Error).message}`, { cause: err });
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `spawn() could not turn ${url.href} into a path: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 

@@ -34,11 +34,14 @@ export function spawnPlan(
   maybeOptions: SpawnOptions,
 ): { options: SpawnOptions; plan: SpawnPlan; name: string } {
   const options: SpawnOptions =
-    typeof executableOrOptions === 'string' ? { ...maybeOptions, executable: executableOrOptions } : { ...(executableOrOptions ?? {}) };
+    typeof executableOrOptions === 'string'
+      ? { ...maybeOptions, executable: executableOrOptions }
+      : { ...(executableOrOptions ?? {}) };
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const scriptPath = resolveScriptPath(script, cwd);
   // `spawn('./tool', './tool')`: the script is its own executable.
-  const executable = options.executable !== undefined && options.executable === String(script) ? scriptPath : options.executable;
+  const executable =
+    options.executable !== undefined && options.executable === String(script) ? scriptPath : options.executable;
   const plan: SpawnPlan = {
     command: resolveCommand(scriptPath, executable, options.args ?? [], cwd),
     cwd,
@@ -108,12 +111,22 @@ export class SpawnSupervisor implements WorkerStrategy {
   private async launch(): Promise<void> {
     const { host, plan } = this;
     host.sink.resetStderr();
-    const proc = new WorkerProcess(plan.command, { cwd: plan.cwd, env: plan.env, endpoint: this.endpoint, port: host.transport.port }, host.sink);
+    const proc = new WorkerProcess(
+      plan.command,
+      { cwd: plan.cwd, env: plan.env, endpoint: this.endpoint, port: host.transport.port },
+      host.sink,
+    );
     this.proc = proc;
     void proc.exited.then((info) => this.onExit(proc, info));
     await proc.start();
     debug('%s: spawned pid %d (%s)', host.name, String(proc.pid), [plan.command.file, ...plan.command.args].join(' '));
-    await waitUntilAnswering(host, Date.now() + plan.startTimeoutMs, plan.startTimeoutMs, () => messages.spawnSilent(plan.startTimeoutMs), proc.exited);
+    await waitUntilAnswering(
+      host,
+      Date.now() + plan.startTimeoutMs,
+      plan.startTimeoutMs,
+      () => messages.spawnSilent(plan.startTimeoutMs),
+      proc.exited,
+    );
   }
 
   private onExit(proc: WorkerProcess, info: ExitInfo): void {

@@ -14,7 +14,6 @@ export interface ExitInfo {
   pid: number | undefined;
 }
 
-
 const live = new Set<WorkerProcess>();
 let exitHookInstalled = false;
 
@@ -105,7 +104,9 @@ export class WorkerProcess {
   private startError(err: unknown): MultifrostError {
     const e = err as NodeJS.ErrnoException;
     const cmd = [this.command.file, ...this.command.args].join(' ');
-    return new MultifrostError('START_FAILED', `Could not start worker: ${cmd}: ${e.message ?? String(err)}`, { cause: err });
+    return new MultifrostError('START_FAILED', `Could not start worker: ${cmd}: ${e.message ?? String(err)}`, {
+      cause: err,
+    });
   }
 
   /** Signals the worker's whole process group; falls back to the process alone. Never throws. */

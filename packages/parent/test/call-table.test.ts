@@ -56,7 +56,13 @@ describe('CallTable', () => {
     expect(table.size).toBe(1);
     table.onResponse(a.id, 'x');
     await expect(a.promise).resolves.toBe('x');
-    expect(metrics.snapshot({ inFlight: 0, circuit: { state: 'closed', trips: 0, consecutiveFailures: 0 }, droppedMessages: 0 }).requestsSucceeded).toBe(2);
+    expect(
+      metrics.snapshot({
+        inFlight: 0,
+        circuit: { state: 'closed', trips: 0, consecutiveFailures: 0 },
+        droppedMessages: 0,
+      }).requestsSucceeded,
+    ).toBe(2);
   });
 
   it('a timed-out call is rejected with TIMEOUT and the worker is sent cancel for it', async () => {

@@ -17,7 +17,8 @@ describe('resolveCommand', () => {
   });
 
   it('runs .js/.mjs/.cjs with this Node and .py with PYTHON_BIN, else MULTIFROST_PYTHON, else python3', () => {
-    for (const ext of ['.js', '.mjs', '.cjs']) expect(resolveCommand(`w${ext}`, undefined, [], dir).file).toBe(process.execPath);
+    for (const ext of ['.js', '.mjs', '.cjs'])
+      expect(resolveCommand(`w${ext}`, undefined, [], dir).file).toBe(process.execPath);
     const before = { PYTHON_BIN: process.env.PYTHON_BIN, MULTIFROST_PYTHON: process.env.MULTIFROST_PYTHON };
     delete process.env.PYTHON_BIN;
     delete process.env.MULTIFROST_PYTHON;
@@ -52,6 +53,8 @@ describe('resolveCommand', () => {
   });
 
   it('refuses an unknown extension with a clear error', () => {
-    expect(() => resolveCommand('worker.rb', undefined, [], dir)).toThrow(/Cannot tell how to run 'worker.rb'.*executable/);
+    expect(() => resolveCommand('worker.rb', undefined, [], dir)).toThrow(
+      /Cannot tell how to run 'worker.rb'.*executable/,
+    );
   });
 });

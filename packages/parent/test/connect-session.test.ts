@@ -8,7 +8,16 @@ import { FakeService } from './helpers/fake-service.js';
 const cleanup: (() => Promise<unknown>)[] = [];
 beforeEach(() => {
   vi.useFakeTimers({
-    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance'],
+    toFake: [
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'setImmediate',
+      'clearImmediate',
+      'Date',
+      'performance',
+    ],
   });
 });
 afterEach(async () => {
@@ -37,7 +46,9 @@ describe('ConnectSession', () => {
   it('the deprecated timeoutMs still sets the start timeout, and is named in messages', async () => {
     const s = await new FakeService().start();
     cleanup.push(() => s.close());
-    const err = await failure(ParentWorker.connect('svx', { registry: s.registry(), transport: s.mem, timeoutMs: 700 }));
+    const err = await failure(
+      ParentWorker.connect('svx', { registry: s.registry(), transport: s.mem, timeoutMs: 700 }),
+    );
     expect(err.message).toMatch(/after waiting 700 ms \(timeoutMs\)/);
   });
 

@@ -24,7 +24,11 @@ describe('protocolErrorCode', () => {
   });
 
   it('remoteError keeps the remote type, message and stack with the new code', () => {
-    const err = messages.remoteError('w', 'f', createError('1', { name: 'PrivateMethodError', message: "Cannot call private method '_f'", stack: 'at x' }));
+    const err = messages.remoteError(
+      'w',
+      'f',
+      createError('1', { name: 'PrivateMethodError', message: "Cannot call private method '_f'", stack: 'at x' }),
+    );
     expect(err.code).toBe('PRIVATE_METHOD');
     expect(err.remoteType).toBe('PrivateMethodError');
     expect(err.remoteMessage).toBe("Cannot call private method '_f'");
@@ -37,7 +41,9 @@ describe('texts', () => {
   it('a zero timeout says what to use instead', () => {
     const err = messages.zeroTimeout('timeoutMs');
     expect(err.code).toBe('INVALID_ARGUMENT');
-    expect(err.message).toBe('timeoutMs must be more than 0 ms (use Infinity for no timeout, or leave it out for the default)');
+    expect(err.message).toBe(
+      'timeoutMs must be more than 0 ms (use Infinity for no timeout, or leave it out for the default)',
+    );
   });
 
   it('exit texts', () => {

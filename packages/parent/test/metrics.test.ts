@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../src/metrics.js';
 
-const extra = { inFlight: 2, circuit: { state: 'closed' as const, trips: 0, consecutiveFailures: 0 }, droppedMessages: 0 };
+const extra = {
+  inFlight: 2,
+  circuit: { state: 'closed' as const, trips: 0, consecutiveFailures: 0 },
+  droppedMessages: 0,
+};
 
 describe('Metrics', () => {
   it('computes nearest-rank percentiles over recorded latencies', () => {

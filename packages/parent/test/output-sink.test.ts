@@ -5,7 +5,11 @@ import { OutputSink, type OutputStream } from '../src/output-sink.js';
 describe('OutputSink', () => {
   it('splits a pipe into lines, across chunk and UTF-8 boundaries, and flushes the tail', async () => {
     const lines: [string, OutputStream][] = [];
-    const sink = new OutputSink(() => 'w', (l, s) => lines.push([l, s]), () => {});
+    const sink = new OutputSink(
+      () => 'w',
+      (l, s) => lines.push([l, s]),
+      () => {},
+    );
     const pipe = new PassThrough();
     sink.attach(pipe, 'stdout');
     const euro = Buffer.from('€');
@@ -22,9 +26,13 @@ describe('OutputSink', () => {
   });
 
   it('keeps the last stderr lines for start errors and survives a throwing handler', () => {
-    const sink = new OutputSink(() => 'w', () => {
-      throw new Error('boom');
-    }, () => {});
+    const sink = new OutputSink(
+      () => 'w',
+      () => {
+        throw new Error('boom');
+      },
+      () => {},
+    );
     for (let i = 0; i < 30; i++) sink.line(`e${i}`, 'stderr');
     expect(sink.recentStderr).toHaveLength(20);
     expect(sink.recentStderr.at(-1)).toBe('e29');
@@ -32,7 +40,11 @@ describe('OutputSink', () => {
 
   it("'ignore' still reports lines to the event hook", () => {
     const seen: string[] = [];
-    const sink = new OutputSink(() => 'w', 'ignore', (l) => seen.push(l));
+    const sink = new OutputSink(
+      () => 'w',
+      'ignore',
+      (l) => seen.push(l),
+    );
     sink.text('a\nb', 'stdout');
     expect(seen).toEqual(['a', 'b']);
   });

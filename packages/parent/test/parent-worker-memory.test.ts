@@ -11,7 +11,16 @@ const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeEach(() => {
   vi.useFakeTimers({
-    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance'],
+    toFake: [
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'setImmediate',
+      'clearImmediate',
+      'Date',
+      'performance',
+    ],
   });
 });
 afterEach(async () => {
@@ -20,7 +29,12 @@ afterEach(async () => {
 });
 
 async function connect(service: FakeService, options: ConnectOptions = {}): Promise<ParentWorker> {
-  const pending = ParentWorker.connect('svc', { registry: service.registry(), transport: service.mem, output: 'ignore', ...options });
+  const pending = ParentWorker.connect('svc', {
+    registry: service.registry(),
+    transport: service.mem,
+    output: 'ignore',
+    ...options,
+  });
   pending.catch(() => {});
   // Delivery runs on microtasks; a few timer ticks let the first heartbeat go round.
   await vi.advanceTimersByTimeAsync(10);
@@ -114,7 +128,9 @@ describe('ParentWorker on the memory transport', () => {
     const err = await failure(w.with({ timeoutMs: 0 }).call.f!());
     expect(err.code).toBe('INVALID_ARGUMENT');
     expect(err.message).toMatch(/timeoutMs must be more than 0 ms/);
-    await expect(ParentWorker.connect('svc', { registry: s.registry(), transport: s.mem, defaultTimeoutMs: 0 })).rejects.toMatchObject({
+    await expect(
+      ParentWorker.connect('svc', { registry: s.registry(), transport: s.mem, defaultTimeoutMs: 0 }),
+    ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
     expect(s.of('call')).toEqual([]);
@@ -144,7 +160,9 @@ describe('ParentWorker on the memory transport', () => {
 
   it('protocol-level remote errors carry their own code and stay RemoteCallErrors', async () => {
     const s = await startService();
-    s.handler = (c) => ({ error: { name: c.function === 'gone' ? 'FunctionNotFoundError' : 'NamespaceError', message: 'nope' } });
+    s.handler = (c) => ({
+      error: { name: c.function === 'gone' ? 'FunctionNotFoundError' : 'NamespaceError', message: 'nope' },
+    });
     const w = await connect(s);
     const a = w.callFunction('gone');
     const b = w.callFunction('other');

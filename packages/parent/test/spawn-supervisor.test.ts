@@ -61,7 +61,15 @@ function harness(): Harness & { caller: CallerTransport; service: ServiceTranspo
   const metrics = new Metrics();
   const heartbeat = new HeartbeatMonitor(
     { intervalMs: 0, timeoutMs: 1000, maxMisses: 3 },
-    { app: APP_V3, send: (m) => caller.send(m), isBusy: () => false, onRtt: () => {}, onMiss: () => {}, onUnresponsive: () => {}, onResponsive: () => {} },
+    {
+      app: APP_V3,
+      send: (m) => caller.send(m),
+      isBusy: () => false,
+      onRtt: () => {},
+      onMiss: () => {},
+      onUnresponsive: () => {},
+      onResponsive: () => {},
+    },
   );
   caller.onMessage = (msg) => {
     if (msg.type === 'heartbeat') heartbeat.onReply(msg);
@@ -76,7 +84,11 @@ function harness(): Harness & { caller: CallerTransport; service: ServiceTranspo
     heartbeat,
     calls,
     metrics,
-    sink: new OutputSink(() => 'w', 'ignore', () => {}),
+    sink: new OutputSink(
+      () => 'w',
+      'ignore',
+      () => {},
+    ),
     get closing() {
       return state.closing;
     },
@@ -166,7 +178,10 @@ setInterval(() => {}, 1000);`,
   it('a worker that dies while ready is reported lost and restarted with a new process', async () => {
     const dir = tempDir();
     const h = harness();
-    const sup = new SpawnSupervisor(h.host, plan(dir, 'setInterval(() => {}, 1000);', { autoRestart: { initialDelayMs: 10, maxAttempts: 2 } }));
+    const sup = new SpawnSupervisor(
+      h.host,
+      plan(dir, 'setInterval(() => {}, 1000);', { autoRestart: { initialDelayMs: 10, maxAttempts: 2 } }),
+    );
     await start(h, sup);
     const first = sup.pid!;
     process.kill(first, 'SIGKILL');
@@ -183,7 +198,10 @@ setInterval(() => {}, 1000);`,
   it('without autoRestart a lost worker stays down and says how it exited', async () => {
     const dir = tempDir();
     const h = harness();
-    const sup = new SpawnSupervisor(h.host, plan(dir, 'setTimeout(() => process.exit(3), 100); setInterval(() => {}, 1000);'));
+    const sup = new SpawnSupervisor(
+      h.host,
+      plan(dir, 'setTimeout(() => process.exit(3), 100); setInterval(() => {}, 1000);'),
+    );
     await start(h, sup);
     await until(() => h.events.includes('lost restarting=false'), 'the exit');
     expect(sup.notRunning('f').message).toBe('Worker w is not running (it exited with code 3); f() was not sent');

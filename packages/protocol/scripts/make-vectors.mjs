@@ -61,7 +61,15 @@ const values = [
   ['array with undefined', [1, t.undef, 3], [1, null, 3], 'list'],
   ['empty map', {}, undefined, 'dict'],
   ['nested map', { a: 1, b: { c: [true, null], d: 'e' } }, undefined, 'dict'],
-  ['Map with string keys', t.map([['k', 1], ['l', 'v']]), { k: 1, l: 'v' }, 'dict'],
+  [
+    'Map with string keys',
+    t.map([
+      ['k', 1],
+      ['l', 'v'],
+    ]),
+    { k: 1, l: 'v' },
+    'dict',
+  ],
   ['Date (timestamp ext -1, 32-bit)', t.date('2023-11-14T22:13:20.000Z'), undefined, 'Timestamp'],
   ['Date with milliseconds (timestamp64)', t.date('2023-11-14T22:13:20.123Z'), undefined, 'Timestamp'],
 ];
@@ -81,11 +89,49 @@ const core = (type, extra) => ({
 });
 const messages = [
   ['call', core('call', { function: 'add', args: [1, 2], namespace: 'default' })],
-  ['call v4 with client_name and metadata', { ...core('call', { function: 'predict', args: [[0.1, 0.2]], namespace: 'ml', client_name: 'app', metadata: { deadline: 1764000030.5 } }), app: 'comlink_ipc_v4' }],
-  ['call with every value kind', core('call', { function: 'echo', args: [null, true, 2 ** 40, t.big('18446744073709551615'), 1.5, 'é', t.bytes('ff00'), [1], { a: 1 }, t.date('2023-11-14T22:13:20.000Z')], namespace: 'default' })],
+  [
+    'call v4 with client_name and metadata',
+    {
+      ...core('call', {
+        function: 'predict',
+        args: [[0.1, 0.2]],
+        namespace: 'ml',
+        client_name: 'app',
+        metadata: { deadline: 1764000030.5 },
+      }),
+      app: 'comlink_ipc_v4',
+    },
+  ],
+  [
+    'call with every value kind',
+    core('call', {
+      function: 'echo',
+      args: [
+        null,
+        true,
+        2 ** 40,
+        t.big('18446744073709551615'),
+        1.5,
+        'é',
+        t.bytes('ff00'),
+        [1],
+        { a: 1 },
+        t.date('2023-11-14T22:13:20.000Z'),
+      ],
+      namespace: 'default',
+    }),
+  ],
   ['response', core('response', { result: 3 })],
   ['response with nil result', core('response', { result: null })],
-  ['error with type, traceback and code', core('error', { error: 'ValueError: bad input', error_type: 'ValueError', traceback: 'ValueError: bad input\n    at f (w.ts:1:1)', error_code: 'E_BAD' })],
+  [
+    'error with type, traceback and code',
+    core('error', {
+      error: 'ValueError: bad input',
+      error_type: 'ValueError',
+      traceback: 'ValueError: bad input\n    at f (w.ts:1:1)',
+      error_code: 'E_BAD',
+    }),
+  ],
   ['stdout', core('stdout', { output: 'hello from the worker' })],
   ['stderr', core('stderr', { output: 'warning: low memory' })],
   ['heartbeat request', core('heartbeat', { metadata: { hb_timestamp: 1764000000.25 } })],
@@ -93,7 +139,11 @@ const messages = [
   ['shutdown', core('shutdown', {})],
   ['cancel', core('cancel', {})],
 ];
-const messageVectors = messages.map(([name, message]) => ({ name, message, hex: encodeMessage(fromTagged(message)).toString('hex') }));
+const messageVectors = messages.map(([name, message]) => ({
+  name,
+  message,
+  hex: encodeMessage(fromTagged(message)).toString('hex'),
+}));
 
 const dir = new URL('../test/vectors/', import.meta.url);
 writeFileSync(new URL('values.json', dir), `${JSON.stringify(valueVectors, null, 2)}\n`);

@@ -78,6 +78,8 @@ export function tryEncodeMessage(message: Message, limits: Partial<ProtocolLimit
   } catch (err) {
     return err instanceof MultifrostError
       ? err
-      : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, { cause: err });
+      : new MultifrostError('ENCODE', `Could not encode the ${String(message?.type)} message: ${String(err)}`, {
+          cause: err,
+        });
   }
 }

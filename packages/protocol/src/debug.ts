@@ -27,7 +27,9 @@ export function createDebug(namespace: string): DebugLog {
   if (!debugEnabled(namespace, process.env.DEBUG ?? '')) return off;
   const log = (format: string, ...args: unknown[]): void => {
     // One write per line, so lines from concurrent loggers never interleave mid-line.
-    process.stderr.write(`${new Date().toISOString()} ${namespace} ${formatWithOptions({ breakLength: Infinity }, format, ...args)}\n`);
+    process.stderr.write(
+      `${new Date().toISOString()} ${namespace} ${formatWithOptions({ breakLength: Infinity }, format, ...args)}\n`,
+    );
   };
   return Object.assign(log, { enabled: true as const });
 }

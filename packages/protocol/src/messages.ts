@@ -7,7 +7,16 @@ import { randomFillSync } from 'node:crypto';
 import { APP_V3, DEFAULT_NAMESPACE, type AppId } from './constants.js';
 
 /** Every message type a peer may send; `MessageType` and the validator's known set come from here. */
-export const MESSAGE_TYPES = ['call', 'response', 'error', 'stdout', 'stderr', 'heartbeat', 'shutdown', 'cancel'] as const;
+export const MESSAGE_TYPES = [
+  'call',
+  'response',
+  'error',
+  'stdout',
+  'stderr',
+  'heartbeat',
+  'shutdown',
+  'cancel',
+] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 

@@ -33,7 +33,10 @@ export function parseProcStat(line: string): ProcStat | undefined {
   const close = line.lastIndexOf(')');
   if (close < 0) return undefined;
   // After ") ": field 3 (state) is at index 0, so field N is at index N - 3.
-  const f = line.slice(close + 2).trim().split(' ');
+  const f = line
+    .slice(close + 2)
+    .trim()
+    .split(' ');
   const stat: ProcStat = {
     state: f[0] ?? '',
     ppid: Number(f[1]),

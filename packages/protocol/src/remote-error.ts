@@ -22,7 +22,7 @@ export function errorInitFrom(thrown: unknown): ErrorInit {
   }
   let text: string;
   try {
-    text = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+    text = typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown));
   } catch {
     text = String(thrown);
   }
@@ -40,7 +40,9 @@ const NAME_PREFIX = /^([A-Za-z_$][\w$.]*): ?/;
 const PY_TRACEBACK = '\nTraceback (most recent call last):';
 
 /** Reads name, message and stack out of an `error` message from any peer. */
-export function parseRemoteError(msg: Pick<ErrorMessage, 'error' | 'error_type' | 'traceback' | 'error_code'>): ParsedRemoteError {
+export function parseRemoteError(
+  msg: Pick<ErrorMessage, 'error' | 'error_type' | 'traceback' | 'error_code'>,
+): ParsedRemoteError {
   let text = msg.error;
   let stack = msg.traceback;
   // Python appends its traceback to `error`; it belongs in the stack, not the message.

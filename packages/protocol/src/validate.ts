@@ -39,9 +39,7 @@ export interface Rejection {
 
 export type Validated = { ok: true; message: Message } | Rejection;
 
-export type FramesResult =
-  | { ok: true; message: Message; peer?: Buffer }
-  | (Rejection & { peer?: Buffer });
+export type FramesResult = { ok: true; message: Message; peer?: Buffer } | (Rejection & { peer?: Buffer });
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(MESSAGE_TYPES);
 
@@ -74,12 +72,18 @@ export function validateMessage(value: unknown): Validated {
   const id = m.id;
   if (id === undefined) return reject('MISSING_KEY', "Message missing 'id' field", { app });
   if (typeof id !== 'string' || id.length === 0) {
-    return reject('BAD_KEY_TYPE', `'id' is ${kind(id) === 'string' ? 'empty' : kind(id)}, expected a non-empty string`, { app });
+    return reject(
+      'BAD_KEY_TYPE',
+      `'id' is ${kind(id) === 'string' ? 'empty' : kind(id)}, expected a non-empty string`,
+      { app },
+    );
   }
   const type = m.type;
   if (type === undefined) return reject('MISSING_KEY', "message missing 'type' key", { app, id });
-  if (typeof type !== 'string') return reject('BAD_KEY_TYPE', `'type' is ${kind(type)}, expected a string`, { app, id });
-  if (!KNOWN_TYPES.has(type)) return reject('UNKNOWN_TYPE', `unknown message type '${type.slice(0, 64)}'`, { app, id, type });
+  if (typeof type !== 'string')
+    return reject('BAD_KEY_TYPE', `'type' is ${kind(type)}, expected a string`, { app, id });
+  if (!KNOWN_TYPES.has(type))
+    return reject('UNKNOWN_TYPE', `unknown message type '${type.slice(0, 64)}'`, { app, id, type });
   const ts = m.timestamp;
   if (ts === undefined) return reject('MISSING_KEY', "message missing 'timestamp' key", { app, id, type });
   if (typeof ts !== 'number' && typeof ts !== 'bigint') {
@@ -87,14 +91,19 @@ export function validateMessage(value: unknown): Validated {
   }
   if (typeof ts === 'bigint') m.timestamp = Number(ts);
   if (m.metadata !== undefined && m.metadata !== null && !isMap(m.metadata)) {
-    return reject(type === 'call' ? 'INVALID_CALL' : 'BAD_KEY_TYPE', `'metadata' is ${kind(m.metadata)}, expected a map`, { app, id, type });
+    return reject(
+      type === 'call' ? 'INVALID_CALL' : 'BAD_KEY_TYPE',
+      `'metadata' is ${kind(m.metadata)}, expected a map`,
+      { app, id, type },
+    );
   }
   if (m.metadata === null) delete m.metadata;
   const ctx = { app, id, type };
   switch (type) {
     case 'call': {
       const fn = m.function;
-      if (typeof fn !== 'string' || fn.length === 0) return reject('INVALID_CALL', "Message missing 'function' field", ctx);
+      if (typeof fn !== 'string' || fn.length === 0)
+        return reject('INVALID_CALL', "Message missing 'function' field", ctx);
       if (m.args === undefined || m.args === null) m.args = [];
       else if (!Array.isArray(m.args)) return reject('INVALID_CALL', 'Invalid args: expected an array', ctx);
       if (m.namespace === undefined || m.namespace === null) m.namespace = DEFAULT_NAMESPACE;
@@ -109,12 +118,15 @@ export function validateMessage(value: unknown): Validated {
       if (!('result' in m)) m.result = null;
       break;
     case 'error':
-      if (typeof m.error !== 'string') return reject('BAD_KEY_TYPE', `'error' is ${kind(m.error)}, expected a string`, ctx);
-      for (const k of ['error_type', 'traceback', 'error_code']) if (m[k] !== undefined && typeof m[k] !== 'string') delete m[k];
+      if (typeof m.error !== 'string')
+        return reject('BAD_KEY_TYPE', `'error' is ${kind(m.error)}, expected a string`, ctx);
+      for (const k of ['error_type', 'traceback', 'error_code'])
+        if (m[k] !== undefined && typeof m[k] !== 'string') delete m[k];
       break;
     case 'stdout':
     case 'stderr':
-      if (typeof m.output !== 'string') return reject('BAD_KEY_TYPE', `'output' is ${kind(m.output)}, expected a string`, ctx);
+      if (typeof m.output !== 'string')
+        return reject('BAD_KEY_TYPE', `'output' is ${kind(m.output)}, expected a string`, ctx);
       break;
     case 'heartbeat':
       if (m.args !== undefined && !Array.isArray(m.args)) delete m.args;
@@ -128,7 +140,8 @@ export function validateMessage(value: unknown): Validated {
 /** Decodes and validates one payload frame. Never throws. */
 export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimits> = {}): Validated {
   const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
-  if (payload.length > max) return reject('TOO_LARGE', `payload is ${payload.length} bytes, over the ${max}-byte limit`);
+  if (payload.length > max)
+    return reject('TOO_LARGE', `payload is ${payload.length} bytes, over the ${max}-byte limit`);
   if (payload.length === 0) return reject('NOT_MSGPACK', 'payload frame is empty');
   let value: unknown;
   try {
@@ -157,7 +170,10 @@ export function parseFrames(
   const peer = receiver === 'child' && frames.length > 0 ? toBuffer(frames[0]!) : undefined;
   let result: FramesResult;
   if (frames.length !== expected) {
-    result = reject('FRAME_COUNT', `received ${frames.length} frames, expected ${expected} (${receiver === 'child' ? '[routing_id, empty, payload]' : '[empty, payload]'})`);
+    result = reject(
+      'FRAME_COUNT',
+      `received ${frames.length} frames, expected ${expected} (${receiver === 'child' ? '[routing_id, empty, payload]' : '[empty, payload]'})`,
+    );
   } else if (frames[expected - 2]!.length !== 0) {
     result = reject('DELIMITER', `delimiter frame has ${frames[expected - 2]!.length} bytes, expected an empty frame`);
   } else {

@@ -40,7 +40,12 @@ function isIterable(obj: object): boolean {
  */
 function describeIterator(obj: object): string {
   const tag = Object.prototype.toString.call(obj);
-  const what = tag === '[object Generator]' ? 'a generator' : tag === '[object AsyncGenerator]' ? 'an async generator' : 'an iterator';
+  const what =
+    tag === '[object Generator]'
+      ? 'a generator'
+      : tag === '[object AsyncGenerator]'
+        ? 'an async generator'
+        : 'an iterator';
   return `${what} cannot be sent (streams are not supported yet; spread it into an array first)`;
 }
 
@@ -199,12 +204,7 @@ function walkObject(
   return out ?? obj;
 }
 
-function walkMap(
-  map: Map<unknown, unknown>,
-  depth: number,
-  maxDepth: number,
-  base: number,
-): Record<string, unknown> {
+function walkMap(map: Map<unknown, unknown>, depth: number, maxDepth: number, base: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, item] of map) {
     if (typeof key !== 'string') fail(`Map keys must be strings (found ${typeof key})`);

@@ -33,17 +33,25 @@ describe('encoding errors name the path and send nothing', () => {
     ['a symbol', [Symbol('s')], 'args[0]: symbols cannot be sent'],
     ['a BigInt over 64 bits', [2n ** 64n], 'args[0]: BigInt 18446744073709551616 is beyond 64 bits'],
     ['a BigInt under int64', [-(2n ** 63n) - 1n], 'args[0]: BigInt -9223372036854775809 is beyond 64 bits'],
-    ['a Promise', [{ user: { 'odd key': Promise.resolve(1) } }], 'args[0].user["odd key"]: a Promise cannot be sent (did you forget an await?)'],
+    [
+      'a Promise',
+      [{ user: { 'odd key': Promise.resolve(1) } }],
+      'args[0].user["odd key"]: a Promise cannot be sent (did you forget an await?)',
+    ],
     ['an invalid Date', [new Date(Number.NaN)], 'args[0]: invalid Date cannot be sent'],
     ['a Map with number keys', [new Map([[1, 'x']])], 'args[0]: Map keys must be strings (found number)'],
   ])('%s', (_what, args, message) => {
-    expect(encodeError(() => encodeMessage(createCall({ function: 'f', args: args as unknown[] }))).message).toBe(message);
+    expect(encodeError(() => encodeMessage(createCall({ function: 'f', args: args as unknown[] }))).message).toBe(
+      message,
+    );
   });
 
   it('reports cycles, but not shared references', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
-    expect(encodeError(() => encodeMessage(createCall({ function: 'f', args: [cyclic] }))).message).toBe('args[0].self: circular reference');
+    expect(encodeError(() => encodeMessage(createCall({ function: 'f', args: [cyclic] }))).message).toBe(
+      'args[0].self: circular reference',
+    );
     const shared = { x: 1 };
     expect(() => encodeMessage(createCall({ function: 'f', args: [shared, [shared], { s: shared }] }))).not.toThrow();
   });
@@ -58,7 +66,9 @@ describe('encoding errors name the path and send nothing', () => {
   });
 
   it('refuses a message over maxMessageBytes', () => {
-    const err = encodeError(() => encodeMessage(createCall({ function: 'f', args: [Buffer.alloc(2048)] }), { maxMessageBytes: 1024 }));
+    const err = encodeError(() =>
+      encodeMessage(createCall({ function: 'f', args: [Buffer.alloc(2048)] }), { maxMessageBytes: 1024 }),
+    );
     expect(err.message).toMatch(/call message is \d+ bytes, over the 1024-byte limit/);
   });
 
@@ -76,7 +86,10 @@ describe('encoding errors name the path and send nothing', () => {
   it('sends typed arrays and ArrayBuffers as bin', () => {
     const f = new Float64Array([1.5]);
     const decoded = decodeMessage(encodeMessage(createCall({ function: 'f', args: [f, f.buffer] })));
-    expect(decoded.ok && (decoded.message as { args: unknown[] }).args).toEqual([Buffer.from(f.buffer), Buffer.from(f.buffer)]);
+    expect(decoded.ok && (decoded.message as { args: unknown[] }).args).toEqual([
+      Buffer.from(f.buffer),
+      Buffer.from(f.buffer),
+    ]);
   });
 });
 
@@ -104,9 +117,20 @@ describe('validation', () => {
 
   it('a call missing its function keeps its id so the child can answer', () => {
     const r = validateMessage({ ...core });
-    expect(r).toMatchObject({ ok: false, reason: 'INVALID_CALL', detail: "Message missing 'function' field", id: 'x', app: 'comlink_ipc_v3' });
+    expect(r).toMatchObject({
+      ok: false,
+      reason: 'INVALID_CALL',
+      detail: "Message missing 'function' field",
+      id: 'x',
+      app: 'comlink_ipc_v3',
+    });
     const args = validateMessage({ ...core, function: 'f', args: 'no' });
-    expect(args).toMatchObject({ ok: false, reason: 'INVALID_CALL', detail: 'Invalid args: expected an array', id: 'x' });
+    expect(args).toMatchObject({
+      ok: false,
+      reason: 'INVALID_CALL',
+      detail: 'Invalid args: expected an array',
+      id: 'x',
+    });
   });
 
   it('fills defaults: namespace, args, absent result', () => {
@@ -128,7 +152,11 @@ describe('validation', () => {
     expect(child.ok && child.peer).toEqual(peer);
     expect(parseFrames([Buffer.alloc(0), payload], 'parent').ok).toBe(true);
     expect(parseFrames([payload], 'parent')).toMatchObject({ ok: false, reason: 'FRAME_COUNT' });
-    expect(parseFrames([peer, Buffer.from('x'), payload], 'child')).toMatchObject({ ok: false, reason: 'DELIMITER', peer });
+    expect(parseFrames([peer, Buffer.from('x'), payload], 'child')).toMatchObject({
+      ok: false,
+      reason: 'DELIMITER',
+      peer,
+    });
   });
 });
 

@@ -14,7 +14,13 @@ describe('error family', () => {
   });
 
   it('RemoteCallError keeps the remote name, message, stack and says where', () => {
-    const err = new RemoteCallError({ remoteType: 'KeyError', remoteMessage: "'x'", remoteStack: 'Traceback…', functionName: 'get', worker: 'model.py' });
+    const err = new RemoteCallError({
+      remoteType: 'KeyError',
+      remoteMessage: "'x'",
+      remoteStack: 'Traceback…',
+      functionName: 'get',
+      worker: 'model.py',
+    });
     expect(err.code).toBe('REMOTE_ERROR');
     expect(err.message).toBe("KeyError: 'x' (remote in get() on model.py)");
     expect(err.stack).toMatch(/--- remote stack ---\nTraceback…/);
@@ -26,7 +32,11 @@ describe('error family', () => {
       code = 'E_VAL';
       override name = 'ValidationError';
     }
-    expect(errorInitFrom(new ValidationError('bad'))).toMatchObject({ name: 'ValidationError', message: 'bad', code: 'E_VAL' });
+    expect(errorInitFrom(new ValidationError('bad'))).toMatchObject({
+      name: 'ValidationError',
+      message: 'bad',
+      code: 'E_VAL',
+    });
     expect(errorInitFrom(new TypeError('t')).stack).toMatch(/TypeError: t/);
     expect(errorInitFrom('plain string')).toEqual({ name: 'Error', message: 'plain string' });
     expect(errorInitFrom({ message: 'shaped', name: 'Custom' })).toEqual({ name: 'Custom', message: 'shaped' });
@@ -34,7 +44,13 @@ describe('error family', () => {
   });
 
   it('parseRemoteError reads our format, the Python format, and bare messages', () => {
-    expect(parseRemoteError({ error: 'RangeError: too big', error_type: 'RangeError', traceback: 'RangeError: too big\n at f' })).toEqual({
+    expect(
+      parseRemoteError({
+        error: 'RangeError: too big',
+        error_type: 'RangeError',
+        traceback: 'RangeError: too big\n at f',
+      }),
+    ).toEqual({
       name: 'RangeError',
       message: 'too big',
       stack: 'RangeError: too big\n at f',
@@ -44,7 +60,10 @@ describe('error family', () => {
       message: 'nope',
       stack: 'Traceback (most recent call last):\n  x',
     });
-    expect(parseRemoteError({ error: "Function 'x' not found" })).toEqual({ name: 'Error', message: "Function 'x' not found" });
+    expect(parseRemoteError({ error: "Function 'x' not found" })).toEqual({
+      name: 'Error',
+      message: "Function 'x' not found",
+    });
     expect(parseRemoteError({ error: 'E: m', error_code: 'C' }).code).toBe('C');
   });
 });

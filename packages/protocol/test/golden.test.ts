@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, decodeValue, encodeMessage, encodeValue, parseRemoteError, type Message } from '../src/index.js';
+import {
+  decodeMessage,
+  decodeValue,
+  encodeMessage,
+  encodeValue,
+  parseRemoteError,
+  type Message,
+} from '../src/index.js';
 import { fromTagged, type MessageVector, type PeerBytesVector, type ValueVector } from './tagged.js';
 
-const load = <T>(name: string): T[] => JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T[];
+const load = <T>(name: string): T[] =>
+  JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T[];
 const values = load<ValueVector>('values.json');
 const messages = load<MessageVector>('messages.json');
 const peerBytes = load<PeerBytesVector>('python-produced.json');
@@ -42,7 +50,16 @@ describe('golden message vectors', () => {
 
   it('covers every message type', () => {
     const types = new Set(messages.map((v) => v.message.type));
-    expect([...types].sort()).toEqual(['call', 'cancel', 'error', 'heartbeat', 'response', 'shutdown', 'stderr', 'stdout']);
+    expect([...types].sort()).toEqual([
+      'call',
+      'cancel',
+      'error',
+      'heartbeat',
+      'response',
+      'shutdown',
+      'stderr',
+      'stdout',
+    ]);
   });
 });
 

@@ -9,7 +9,30 @@ import { parseProcStat, processCpuUs, processStartTimeMs, readProcStat, resident
 
 /** Fields 3.. of a stat line: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ... starttime (22). */
 function statLine(comm: string): string {
-  const rest = ['S', '41', '42', '42', '0', '-1', '4194560', '100', '0', '0', '0', '77', '33', '0', '0', '20', '0', '1', '0', '123456', '1000', '50'];
+  const rest = [
+    'S',
+    '41',
+    '42',
+    '42',
+    '0',
+    '-1',
+    '4194560',
+    '100',
+    '0',
+    '0',
+    '0',
+    '77',
+    '33',
+    '0',
+    '0',
+    '20',
+    '0',
+    '1',
+    '0',
+    '123456',
+    '1000',
+    '50',
+  ];
   return `4242 (${comm}) ${rest.join(' ')}\n`;
 }
 
@@ -19,7 +42,14 @@ describe('parseProcStat', () => {
     ['spaces', 'my worker'],
     ['parentheses and a fake state', 'evil) R 1 1 (x'],
   ])('counts fields from the last parenthesis: %s', (_what, comm) => {
-    expect(parseProcStat(statLine(comm))).toEqual({ state: 'S', ppid: 41, pgrp: 42, utimeTicks: 77, stimeTicks: 33, startTicks: 123456 });
+    expect(parseProcStat(statLine(comm))).toEqual({
+      state: 'S',
+      ppid: 41,
+      pgrp: 42,
+      utimeTicks: 77,
+      stimeTicks: 33,
+      startTicks: 123456,
+    });
   });
 
   it('gives undefined for text that is not a stat line', () => {

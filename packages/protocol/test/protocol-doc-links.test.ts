@@ -51,7 +51,18 @@ describe('links to docs/protocol.md', () => {
   );
 
   it('has the sections the code refers to', () => {
-    for (const a of ['transport-and-frames', 'payload', 'message-types', 'values', 'heartbeat-and-liveness', 'spawn-mode', 'connect-mode-and-the-registry', 'errors', 'extensions', 'choices-and-clarifications']) {
+    for (const a of [
+      'transport-and-frames',
+      'payload',
+      'message-types',
+      'values',
+      'heartbeat-and-liveness',
+      'spawn-mode',
+      'connect-mode-and-the-registry',
+      'errors',
+      'extensions',
+      'choices-and-clarifications',
+    ]) {
       expect(anchors, a).toContain(a);
     }
   });

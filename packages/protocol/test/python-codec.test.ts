@@ -10,7 +10,8 @@ import { fromTagged, type MessageVector, type ValueVector } from './tagged.js';
 
 const PYTHON = pythonBin();
 const script = fileURLToPath(new URL('./python/roundtrip.py', import.meta.url));
-const load = <T>(name: string): T[] => JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T[];
+const load = <T>(name: string): T[] =>
+  JSON.parse(readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')) as T[];
 
 function throughPython(vectors: { name: string; hex: string; python?: string }[]): Map<string, string> {
   const run = spawnSync(PYTHON, [script], { input: JSON.stringify(vectors), encoding: 'utf8' });
@@ -41,7 +42,10 @@ describe('Python msgpack reads what we write', () => {
   });
 
   it('a wrong type is caught by the Python side (the check can fail)', () => {
-    const run = spawnSync(PYTHON, [script], { input: JSON.stringify([{ name: 'float posing as int', hex: 'cb3ff8000000000000', python: 'int' }]), encoding: 'utf8' });
+    const run = spawnSync(PYTHON, [script], {
+      input: JSON.stringify([{ name: 'float posing as int', hex: 'cb3ff8000000000000', python: 'int' }]),
+      encoding: 'utf8',
+    });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/expected Python int, got float/);
   });

@@ -3,7 +3,14 @@
  * the protocol has streams they would otherwise arrive as `{}` with their content lost.
  */
 import { describe, expect, it } from 'vitest';
-import { createCall, createResponse, decodeMessage, encodeMessage, encodeValue, isMultifrostError } from '../src/index.js';
+import {
+  createCall,
+  createResponse,
+  decodeMessage,
+  encodeMessage,
+  encodeValue,
+  isMultifrostError,
+} from '../src/index.js';
 
 function encodeFailure(fn: () => unknown): { message: string; path: unknown } {
   try {
@@ -56,7 +63,9 @@ describe('values that would lose their content on the wire', () => {
   });
 
   it('refuses them as a result', () => {
-    expect(encodeFailure(() => encodeMessage(createResponse('id1', numbers()))).message).toBe(`result: a generator ${streamsNote}`);
+    expect(encodeFailure(() => encodeMessage(createResponse('id1', numbers()))).message).toBe(
+      `result: a generator ${streamsNote}`,
+    );
     const nested = encodeFailure(() => encodeMessage(createResponse('id1', { failed: [new RangeError('x')] })));
     expect(nested.message).toBe(`result.failed[0]: an Error (RangeError) ${errorNote}`);
   });
@@ -71,7 +80,9 @@ describe('values that would lose their content on the wire', () => {
   it('still sends plain objects that merely have a next key or are iterable without next', () => {
     const withNext = { next: 'page-2', items: [1] };
     const iterableOnly = { size: 1, [Symbol.iterator]: undefined };
-    const decoded = decodeMessage(encodeMessage(createCall({ function: 'f', args: [withNext, iterableOnly, new Set([1]), new Map([['k', 2]])] })));
+    const decoded = decodeMessage(
+      encodeMessage(createCall({ function: 'f', args: [withNext, iterableOnly, new Set([1]), new Map([['k', 2]])] })),
+    );
     expect(decoded.ok).toBe(true);
     if (!decoded.ok || decoded.message.type !== 'call') throw new Error('expected a call');
     expect(decoded.message.args).toEqual([withNext, { size: 1 }, [1], { k: 2 }]);

@@ -78,7 +78,14 @@ function mutate(rand: () => number, i: number): Buffer {
       // Valid msgpack of the wrong shape: a map whose core keys hold random kinds of values.
       const kinds = [null, 1, 'x', [1], { a: 1 }, true, 2.5, Buffer.from([1])];
       const pick = () => kinds[Math.floor(rand() * kinds.length)];
-      return encodeValue({ app: rand() < 0.5 ? 'comlink_ipc_v3' : pick(), id: rand() < 0.5 ? 'id' : pick(), type: rand() < 0.5 ? 'call' : pick(), timestamp: pick(), function: pick(), args: pick() });
+      return encodeValue({
+        app: rand() < 0.5 ? 'comlink_ipc_v3' : pick(),
+        id: rand() < 0.5 ? 'id' : pick(),
+        type: rand() < 0.5 ? 'call' : pick(),
+        timestamp: pick(),
+        function: pick(),
+        args: pick(),
+      });
     }
   }
 }
@@ -106,7 +113,9 @@ describe('validator fuzz', () => {
       try {
         r = decodeMessage(payload);
       } catch (err) {
-        throw new Error(`seed ${seed}, case ${i}: decodeMessage threw ${String(err)} on ${payload.subarray(0, 32).toString('hex')}`);
+        throw new Error(
+          `seed ${seed}, case ${i}: decodeMessage threw ${String(err)} on ${payload.subarray(0, 32).toString('hex')}`,
+        );
       }
       assertClassified(r, `seed ${seed}, case ${i}`);
       const key = r.ok ? 'ok' : r.reason;
@@ -123,7 +132,9 @@ describe('validator fuzz', () => {
     const e = Buffer.alloc(0);
     for (let i = 0; i < 5_000; i++) {
       const n = Math.floor(rand() * 5);
-      const frames = Array.from({ length: n }, () => (rand() < 0.5 ? e : rand() < 0.5 ? payload : Buffer.from([Math.floor(rand() * 256)])));
+      const frames = Array.from({ length: n }, () =>
+        rand() < 0.5 ? e : rand() < 0.5 ? payload : Buffer.from([Math.floor(rand() * 256)]),
+      );
       for (const receiver of ['child', 'parent'] as const) {
         const r = parseFrames(frames, receiver);
         assertClassified(r, `frames case ${i} (${receiver})`);

@@ -17,7 +17,15 @@ import { MultifrostError } from '@multifrost/protocol';
 import { RegistryFile } from './registry-file.js';
 import { defaultRegistryHome, registryPaths } from './registry-home.js';
 import { withLock, type LockOptions } from './registry-lock.js';
-import { entryToken, getRaw, liveEntry, setRaw, toEntry, validateServiceId, type FileServiceEntry } from './service-entries.js';
+import {
+  entryToken,
+  getRaw,
+  liveEntry,
+  setRaw,
+  toEntry,
+  validateServiceId,
+  type FileServiceEntry,
+} from './service-entries.js';
 import { isPort, portOfEndpoint } from './tcp-endpoint.js';
 import type { BindEndpoint, DiscoverOptions, RegisterOptions, RegistrationLease, ServiceRegistry } from './types.js';
 
@@ -97,7 +105,10 @@ export class FileServiceRegistry implements ServiceRegistry {
       const legacy = typeof bound === 'number';
       const port = legacy ? bound : portOfEndpoint(serviceId, bound);
       if (!isPort(port)) {
-        throw new MultifrostError('INVALID_ARGUMENT', `register('${serviceId}'): port must be an integer in 1-65535, got ${String(port)}`);
+        throw new MultifrostError(
+          'INVALID_ARGUMENT',
+          `register('${serviceId}'): port must be an integer in 1-65535, got ${String(port)}`,
+        );
       }
       const started = uniqueStarted(existing?.started);
       setRaw(data, serviceId, { port, pid: process.pid, started });
@@ -172,9 +183,13 @@ export class FileServiceRegistry implements ServiceRegistry {
       await abortableSleep(Math.min(pollMs, remaining), signal, serviceId);
     }
     if (lastError) throw lastError;
-    throw new MultifrostError('SERVICE_NOT_FOUND', `Service '${serviceId}' not found within ${timeoutMs}ms (registry ${this.file})`, {
-      details: { serviceId, registry: this.file, timeoutMs },
-    });
+    throw new MultifrostError(
+      'SERVICE_NOT_FOUND',
+      `Service '${serviceId}' not found within ${timeoutMs}ms (registry ${this.file})`,
+      {
+        details: { serviceId, registry: this.file, timeoutMs },
+      },
+    );
   }
 
   async list(prefix = ''): Promise<FileServiceEntry[]> {
@@ -190,7 +205,10 @@ export class FileServiceRegistry implements ServiceRegistry {
 }
 
 function abortedError(signal: AbortSignal, what: 'Discovery' | 'Registration', serviceId: string): MultifrostError {
-  return new MultifrostError('ABORTED', `${what} of service '${serviceId}' was aborted`, { cause: signal.reason, details: { serviceId } });
+  return new MultifrostError('ABORTED', `${what} of service '${serviceId}' was aborted`, {
+    cause: signal.reason,
+    details: { serviceId },
+  });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, what: 'Discovery' | 'Registration', serviceId: string): void {

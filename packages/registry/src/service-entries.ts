@@ -45,7 +45,13 @@ export function toEntry(serviceId: string, raw: unknown): FileServiceEntry | und
   const r = raw as Record<string, unknown>;
   if (!Number.isInteger(r.port) || !Number.isInteger(r.pid)) return undefined;
   const port = r.port as number;
-  const entry: FileServiceEntry = { serviceId, endpoint: loopbackEndpoint(port), host: LOOPBACK_HOST, port, pid: r.pid as number };
+  const entry: FileServiceEntry = {
+    serviceId,
+    endpoint: loopbackEndpoint(port),
+    host: LOOPBACK_HOST,
+    port,
+    pid: r.pid as number,
+  };
   // Go writes `start_time`; Rust writes unix seconds, which some writers may emit as a number.
   const started = r.started ?? r.start_time;
   if (typeof started === 'string') entry.started = started;

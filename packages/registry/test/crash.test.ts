@@ -26,7 +26,9 @@ describe('crashed lock holders', () => {
   it('a Go-style lock (O_EXCL, never refreshed) left by a SIGKILLed holder is broken after the default 10 s, not forever', async () => {
     const h = home();
     const lock = path.join(h, 'services.lock');
-    const holder = spawn(process.execPath, [path.join(fixtures, 'hold-lock.mjs'), lock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, [path.join(fixtures, 'hold-lock.mjs'), lock], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(holder);
     await waitForLine(holder, 'locked');
     await killAndWait(holder);

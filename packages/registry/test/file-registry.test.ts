@@ -16,13 +16,15 @@ afterEach(() => {
   for (const h of homes.splice(0)) removeHome(h);
 });
 
-const readJson = (r: FileServiceRegistry) => JSON.parse(readFileSync(r.file, 'utf8')) as Record<string, Record<string, unknown>>;
-const failure = (p: Promise<unknown>) => p.then(
-  () => {
-    throw new Error('expected a rejection');
-  },
-  (e: unknown) => e as MultifrostError,
-);
+const readJson = (r: FileServiceRegistry) =>
+  JSON.parse(readFileSync(r.file, 'utf8')) as Record<string, Record<string, unknown>>;
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as MultifrostError,
+  );
 /** Alive, and started long before "now": the test runner's parent. */
 const livePid = () => process.ppid;
 
@@ -105,7 +107,8 @@ describe('FileServiceRegistry basics', () => {
   it('treats ids like __proto__ and constructor as plain keys', async () => {
     const r = registry();
     expect(await r.lookup('constructor')).toBeUndefined();
-    for (const [i, id] of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].entries()) await r.register(id, 1000 + i);
+    for (const [i, id] of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].entries())
+      await r.register(id, 1000 + i);
     expect(Object.keys(readJson(r)).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
     expect((await r.lookup('__proto__'))?.port).toBe(1000);
     expect((await r.list()).map((e) => e.port).sort()).toEqual([1000, 1001, 1002, 1003]);
@@ -141,7 +144,10 @@ describe('ownership and liveness', () => {
 
   it('reclaims the entry of a dead process', async () => {
     const r = registry();
-    writeFileSync(r.file, JSON.stringify({ old: { port: 1111, pid: await deadPid(), started: '2020-01-01T00:00:00Z' } }));
+    writeFileSync(
+      r.file,
+      JSON.stringify({ old: { port: 1111, pid: await deadPid(), started: '2020-01-01T00:00:00Z' } }),
+    );
     expect(await r.lookup('old')).toBeUndefined();
     expect(await r.list()).toEqual([]);
     expect((await r.register('old', 2222)).port).toBe(2222);
@@ -151,7 +157,10 @@ describe('ownership and liveness', () => {
   it('treats a reused PID (a process that started after the entry was written) as dead', async () => {
     const r = registry();
     // Our own PID, but "registered" a day before this process started.
-    writeFileSync(r.file, JSON.stringify({ ghost: { port: 1, pid: livePid(), started: new Date(Date.now() - 86_400_000).toISOString() } }));
+    writeFileSync(
+      r.file,
+      JSON.stringify({ ghost: { port: 1, pid: livePid(), started: new Date(Date.now() - 86_400_000).toISOString() } }),
+    );
     expect(await r.lookup('ghost')).toBeUndefined();
     expect((await r.register('ghost', 2)).port).toBe(2);
   });
@@ -188,12 +197,24 @@ describe('other peers\u2019 entries', () => {
   it('reads start_time (Go) as started and keeps other entries and unknown keys untouched', async () => {
     const r = registry();
     const others = {
-      go: { port: 7001, pid: livePid(), start_time: new Date().toISOString(), extra: { nested: [1, 2, { deep: null }] } },
+      go: {
+        port: 7001,
+        pid: livePid(),
+        start_time: new Date().toISOString(),
+        extra: { nested: [1, 2, { deep: null }] },
+      },
       rust: { port: 7002, pid: await deadPid(), started: '1700000000', custom: true },
       weird: { port: 'x', pid: 'y', note: 'not ours to judge' },
     };
     writeFileSync(r.file, JSON.stringify(others));
-    expect(await r.lookup('go')).toEqual({ serviceId: 'go', endpoint: 'tcp://127.0.0.1:7001', host: '127.0.0.1', port: 7001, pid: livePid(), started: others.go.start_time });
+    expect(await r.lookup('go')).toEqual({
+      serviceId: 'go',
+      endpoint: 'tcp://127.0.0.1:7001',
+      host: '127.0.0.1',
+      port: 7001,
+      pid: livePid(),
+      started: others.go.start_time,
+    });
     await r.register('mine', 7003);
     expect(readJson(r)).toEqual({ ...others, mine: expect.objectContaining({ port: 7003 }) });
     expect(readJson(r).go).not.toHaveProperty('started');

@@ -32,7 +32,9 @@ export class Driver {
   private waiters: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
 
   constructor() {
-    this.proc = spawn(process.execPath, [path.join(fixtures, 'registry-driver.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.proc = spawn(process.execPath, [path.join(fixtures, 'registry-driver.mjs')], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.proc.stdout!.on('data', (d: Buffer) => {
       this.buffer += d.toString();
       let nl: number;

@@ -29,7 +29,8 @@ function driver(): Driver {
   return d;
 }
 
-const readJson = (r: FileServiceRegistry) => JSON.parse(readFileSync(r.file, 'utf8')) as Record<string, Record<string, unknown>>;
+const readJson = (r: FileServiceRegistry) =>
+  JSON.parse(readFileSync(r.file, 'utf8')) as Record<string, Record<string, unknown>>;
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => {
@@ -46,7 +47,14 @@ describe('register returns a lease', () => {
     expect(lease).toEqual({
       serviceId: 'math',
       token: expect.any(String),
-      entry: { serviceId: 'math', endpoint: 'tcp://127.0.0.1:4100', host: '127.0.0.1', port: 4100, pid: process.pid, started: expect.any(String) },
+      entry: {
+        serviceId: 'math',
+        endpoint: 'tcp://127.0.0.1:4100',
+        host: '127.0.0.1',
+        port: 4100,
+        pid: process.pid,
+        started: expect.any(String),
+      },
     });
     expect(lease.ttlMs).toBeUndefined();
     expect(readJson(r)).toEqual({ math: { port: 4100, pid: process.pid, started: lease.entry.started } });
@@ -66,7 +74,14 @@ describe('register returns a lease', () => {
 
   it('refuses an endpoint the peers could not use, and writes nothing', async () => {
     const r = registry();
-    for (const bad of ['ipc:///tmp/mf.sock', 'tcp://127.0.0.1:*', 'tcp://127.0.0.1:70000', 'tcp://127.0.0.1', 'inproc://x', '']) {
+    for (const bad of [
+      'ipc:///tmp/mf.sock',
+      'tcp://127.0.0.1:*',
+      'tcp://127.0.0.1:70000',
+      'tcp://127.0.0.1',
+      'inproc://x',
+      '',
+    ]) {
       const err = await failure(r.register('odd', async () => bad));
       expect(err.code).toBe('INVALID_ARGUMENT');
       expect(err.message).toContain(JSON.stringify(bad));
@@ -97,7 +112,12 @@ describe('unregister checks the lease', () => {
   it('a previous holder’s late unregister leaves the new holder’s entry alone', async () => {
     const r = registry();
     const previous = driver();
-    const reply = await previous.send({ op: 'register-lease', home: r.home, id: 'svc', endpoint: 'tcp://127.0.0.1:4300' });
+    const reply = await previous.send({
+      op: 'register-lease',
+      home: r.home,
+      id: 'svc',
+      endpoint: 'tcp://127.0.0.1:4300',
+    });
     expect(reply.ok).toBe(true);
     const theirLease = reply.result as RegistrationLease;
     expect(theirLease.entry).toMatchObject({ pid: previous.pid, endpoint: 'tcp://127.0.0.1:4300' });
@@ -113,11 +133,15 @@ describe('unregister checks the lease', () => {
   it('another live process’s lease for another id does not let us remove it, nor theirs ours', async () => {
     const r = registry();
     const other = driver();
-    const theirs = (await other.send({ op: 'register-lease', home: r.home, id: 'theirs', endpoint: 'tcp://127.0.0.1:4400' })).result as RegistrationLease;
+    const theirs = (
+      await other.send({ op: 'register-lease', home: r.home, id: 'theirs', endpoint: 'tcp://127.0.0.1:4400' })
+    ).result as RegistrationLease;
     const ours = await r.register('ours', endpoint(4401));
     // A lease for 'theirs' forged from ours: same token, wrong entry.
     expect(await r.unregister({ ...ours, serviceId: 'theirs' })).toBe(false);
-    expect((await other.send({ op: 'unregister', home: r.home, lease: { ...theirs, serviceId: 'ours' } })).result).toBe(false);
+    expect((await other.send({ op: 'unregister', home: r.home, lease: { ...theirs, serviceId: 'ours' } })).result).toBe(
+      false,
+    );
     expect((await r.list()).map((e) => e.serviceId)).toEqual(['ours', 'theirs']);
     // Each can remove its own with its lease.
     expect((await other.send({ op: 'unregister', home: r.home, lease: theirs })).result).toBe(true);
@@ -175,7 +199,9 @@ describe('signals', () => {
   it('an abort while register waits for a lock another process holds stops the wait; nothing is bound or written', async () => {
     const r = registry({ lockTimeoutMs: 60_000 });
     const lock = path.join(r.home, 'services.lock');
-    const holder = spawn(process.execPath, [path.join(fixtures, 'hold-lock.mjs'), lock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, [path.join(fixtures, 'hold-lock.mjs'), lock], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(holder);
     await waitForLine(holder, 'locked');
     const controller = new AbortController();

@@ -10,14 +10,16 @@ import { MemoryServiceRegistry } from './memory-registry.js';
 const doc = readFileSync(fileURLToPath(new URL('../../../docs/connect-mode.md', import.meta.url)), 'utf8');
 const file = readFileSync(fileURLToPath(new URL('./memory-registry.ts', import.meta.url)), 'utf8');
 
-/** The code after the import lines (and, in the file, its header comment). */
+/** The code after the import statements (each may span lines), and, in the file, its header comment. */
 function body(code: string): string {
   const lines = code.split('\n');
-  let last = -1;
-  lines.forEach((l, i) => {
-    if (/^import\b/.test(l)) last = i;
-  });
-  return lines.slice(last + 1).join('\n').trim();
+  let end = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^import\b/.test(lines[i]!)) continue;
+    while (i < lines.length && !/;\s*$/.test(lines[i]!)) i++;
+    end = i + 1;
+  }
+  return lines.slice(end).join('\n').trim();
 }
 
 describe('MemoryServiceRegistry', () => {
@@ -31,7 +33,9 @@ describe('MemoryServiceRegistry', () => {
   it('holds an id until it is unregistered: a second register fails with ALREADY_REGISTERED, also one that raced it through bind', async () => {
     const r = new MemoryServiceRegistry();
     const lease = await r.register('svc', async () => 'tcp://127.0.0.1:1');
-    const again = (await r.register('svc', async () => 'tcp://127.0.0.1:2').catch((e: unknown) => e)) as MultifrostError;
+    const again = (await r
+      .register('svc', async () => 'tcp://127.0.0.1:2')
+      .catch((e: unknown) => e)) as MultifrostError;
     expect(again.code).toBe('ALREADY_REGISTERED');
     await r.unregister(lease);
     let release!: () => void;

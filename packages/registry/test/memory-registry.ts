@@ -3,19 +3,31 @@
 // memory-registry.test.ts compares them. The doc imports from 'multifrost' instead.
 import { randomUUID } from 'node:crypto';
 import { MultifrostError } from '@multifrost/protocol';
-import type { DiscoverOptions, RegisterOptions, RegistrationLease, ServiceEntry, ServiceRegistry } from '../src/index.js';
+import type {
+  DiscoverOptions,
+  RegisterOptions,
+  RegistrationLease,
+  ServiceEntry,
+  ServiceRegistry,
+} from '../src/index.js';
 
 /** Services known to this process only: a service and its parents running in one process, or tests. */
 export class MemoryServiceRegistry implements ServiceRegistry {
   private readonly held = new Map<string, { entry: ServiceEntry; token: string }>();
   private readonly waiting = new Set<() => void>();
 
-  async register(serviceId: string, bind: () => Promise<string>, options: RegisterOptions = {}): Promise<RegistrationLease> {
+  async register(
+    serviceId: string,
+    bind: () => Promise<string>,
+    options: RegisterOptions = {},
+  ): Promise<RegistrationLease> {
     if (options.signal?.aborted) throw aborted('Registration', serviceId, options.signal);
-    if (this.held.has(serviceId)) throw new MultifrostError('ALREADY_REGISTERED', `Service '${serviceId}' is already registered`);
+    if (this.held.has(serviceId))
+      throw new MultifrostError('ALREADY_REGISTERED', `Service '${serviceId}' is already registered`);
     const endpoint = await bind();
     // Someone may have taken the id while we were binding.
-    if (this.held.has(serviceId)) throw new MultifrostError('ALREADY_REGISTERED', `Service '${serviceId}' is already registered`);
+    if (this.held.has(serviceId))
+      throw new MultifrostError('ALREADY_REGISTERED', `Service '${serviceId}' is already registered`);
     const entry: ServiceEntry = { serviceId, endpoint, pid: process.pid, started: new Date().toISOString() };
     const token = randomUUID();
     this.held.set(serviceId, { entry, token });
@@ -61,7 +73,11 @@ export class MemoryServiceRegistry implements ServiceRegistry {
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new MultifrostError('SERVICE_NOT_FOUND', `Service '${serviceId}' not found within ${timeoutMs}ms`, { details: { serviceId, timeoutMs } }));
+        reject(
+          new MultifrostError('SERVICE_NOT_FOUND', `Service '${serviceId}' not found within ${timeoutMs}ms`, {
+            details: { serviceId, timeoutMs },
+          }),
+        );
       }, timeoutMs);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -19,13 +19,16 @@ describe('the PID-reuse guard', () => {
     expect(Math.abs(started - expected)).toBeLessThan(2_000);
   });
 
-  it.runIf(process.platform === 'linux')('a process that started after the entry was written is not its registrant', () => {
-    const started = processStartTimeMs(process.pid)!;
-    expect(isRegistrantAlive(process.pid, new Date(started + 60_000).toISOString())).toBe(true);
-    expect(isRegistrantAlive(process.pid, new Date(started - 1_000).toISOString())).toBe(true); // within the slack
-    expect(isRegistrantAlive(process.pid, new Date(started - 60_000).toISOString())).toBe(false);
-    expect(isRegistrantAlive(process.pid, String(Math.floor((started - 60_000) / 1000)))).toBe(false); // Rust seconds
-  });
+  it.runIf(process.platform === 'linux')(
+    'a process that started after the entry was written is not its registrant',
+    () => {
+      const started = processStartTimeMs(process.pid)!;
+      expect(isRegistrantAlive(process.pid, new Date(started + 60_000).toISOString())).toBe(true);
+      expect(isRegistrantAlive(process.pid, new Date(started - 1_000).toISOString())).toBe(true); // within the slack
+      expect(isRegistrantAlive(process.pid, new Date(started - 60_000).toISOString())).toBe(false);
+      expect(isRegistrantAlive(process.pid, String(Math.floor((started - 60_000) / 1000)))).toBe(false); // Rust seconds
+    },
+  );
 
   it('falls back to plain liveness when started is missing or unparseable', () => {
     expect(isRegistrantAlive(process.pid, undefined)).toBe(true);

@@ -29,7 +29,9 @@ function python(script: string, args: string[]): ChildProcess & { output: () => 
 }
 
 const exited = (proc: ChildProcess) =>
-  proc.exitCode !== null ? Promise.resolve(proc.exitCode) : new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  proc.exitCode !== null
+    ? Promise.resolve(proc.exitCode)
+    : new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
 
 describe('with a Python peer', () => {
   it('a Python process holding services.lock (O_CREAT|O_EXCL) makes our register wait until it releases', async () => {
@@ -129,7 +131,8 @@ time.sleep(30)`,
     const registry = new FileServiceRegistry({ home: h });
     const pythons = () => {
       try {
-        return Object.keys(JSON.parse(readFileSync(registry.file, 'utf8')) as object).filter((k) => k.startsWith('py-')).length;
+        return Object.keys(JSON.parse(readFileSync(registry.file, 'utf8')) as object).filter((k) => k.startsWith('py-'))
+          .length;
       } catch {
         return 0; // not written yet
       }
@@ -171,7 +174,11 @@ time.sleep(30)`,
     const pyEntry = await registry.lookup('py-svc');
     expect(pyEntry).toMatchObject({ port: 5001, pid: py.pid });
     expect(pyEntry?.started).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
-    expect(await registry.lookup('go-svc')).toMatchObject({ port: 5002, pid: py.pid, started: expect.stringMatching(/\.\d{9}Z$/) });
+    expect(await registry.lookup('go-svc')).toMatchObject({
+      port: 5002,
+      pid: py.pid,
+      started: expect.stringMatching(/\.\d{9}Z$/),
+    });
     const before = JSON.parse(readFileSync(registry.file, 'utf8')) as Record<string, unknown>;
     await registry.register('ts-svc', 5003);
     await registry.register('ts-other', 5004);

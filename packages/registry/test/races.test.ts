@@ -65,8 +65,14 @@ describe(`${N} processes racing on one registry`, () => {
         homes.push(home);
         current = home;
         const results = await together((i) => ({ op: 'register', home, id: `svc-${i}`, port: 20_000 + i }));
-        expect(results.every((r) => r.ok), JSON.stringify(results.find((r) => !r.ok))).toBe(true);
-        const data = JSON.parse(readFileSync(path.join(home, 'services.json'), 'utf8')) as Record<string, { pid: number; port: number }>;
+        expect(
+          results.every((r) => r.ok),
+          JSON.stringify(results.find((r) => !r.ok)),
+        ).toBe(true);
+        const data = JSON.parse(readFileSync(path.join(home, 'services.json'), 'utf8')) as Record<
+          string,
+          { pid: number; port: number }
+        >;
         expect(Object.keys(data).sort()).toEqual(drivers.map((_, i) => `svc-${i}`).sort());
         drivers.forEach((d, i) => expect(data[`svc-${i}`]).toMatchObject({ pid: d.pid, port: 20_000 + i }));
         expect(leftovers(home)).toEqual([]); // no lock, no temp files
@@ -99,7 +105,10 @@ describe(`${N} processes racing on one registry`, () => {
         expect(l.code).toBe('ALREADY_REGISTERED');
         expect(l.message).toBe(`Service 'contested' already running (PID: ${drivers[w]!.pid}, port: ${30_000 + w})`);
       }
-      const data = JSON.parse(readFileSync(path.join(home, 'services.json'), 'utf8')) as Record<string, { pid: number }>;
+      const data = JSON.parse(readFileSync(path.join(home, 'services.json'), 'utf8')) as Record<
+        string,
+        { pid: number }
+      >;
       expect(data.contested).toMatchObject({ pid: drivers[w]!.pid, port: 30_000 + w });
       removeHome(home);
     }
@@ -113,8 +122,17 @@ describe(`${N} processes racing on one registry`, () => {
       writeFileSync(lock, '99999');
       const old = (Date.now() - 60_000) / 1000;
       utimesSync(lock, old, old);
-      const results = await together((i) => ({ op: 'register', home, id: `svc-${i}`, port: 20_000 + i, staleLockMs: 1_000 }));
-      expect(results.every((r) => r.ok), JSON.stringify(results.find((r) => !r.ok))).toBe(true);
+      const results = await together((i) => ({
+        op: 'register',
+        home,
+        id: `svc-${i}`,
+        port: 20_000 + i,
+        staleLockMs: 1_000,
+      }));
+      expect(
+        results.every((r) => r.ok),
+        JSON.stringify(results.find((r) => !r.ok)),
+      ).toBe(true);
       const data = JSON.parse(readFileSync(path.join(home, 'services.json'), 'utf8')) as object;
       expect(Object.keys(data)).toHaveLength(N);
       expect(leftovers(home)).toEqual([]); // no lock, break guard or moved-aside lock left

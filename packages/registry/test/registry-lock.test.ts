@@ -15,12 +15,13 @@ afterEach(() => {
   for (const h of homes.splice(0)) removeHome(h);
 });
 
-const failure = (p: Promise<unknown>) => p.then(
-  () => {
-    throw new Error('expected a rejection');
-  },
-  (e: unknown) => e as MultifrostError,
-);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as MultifrostError,
+  );
 const ageLock = (file: string, ms: number) => {
   const t = (Date.now() - ms) / 1000;
   utimesSync(file, t, t);
@@ -45,7 +46,9 @@ describe('services.lock', () => {
     const err = await failure(r.register('x', 1));
     expect(err.code).toBe('REGISTRY_LOCKED');
     expect(err.message).toMatch(
-      new RegExp(`^Registry lock ${r.lockFile} still taken after 300 ms \\(lock age \\d+ ms, held by PID ${process.ppid}\\); it is broken once older than 10000 ms$`),
+      new RegExp(
+        `^Registry lock ${r.lockFile} still taken after 300 ms \\(lock age \\d+ ms, held by PID ${process.ppid}\\); it is broken once older than 10000 ms$`,
+      ),
     );
     expect(err.details.ageMs).toBeGreaterThanOrEqual(280);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);

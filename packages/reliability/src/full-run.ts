@@ -7,8 +7,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIOS } from './scenarios/index.js';
 
-const results: { id: number; name: string; proves: string; ok: boolean; seconds: number; figures: Record<string, string | number>; error?: string }[] = [];
-const only = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
+const results: {
+  id: number;
+  name: string;
+  proves: string;
+  ok: boolean;
+  seconds: number;
+  figures: Record<string, string | number>;
+  error?: string;
+}[] = [];
+const only = process.argv
+  .slice(2)
+  .filter((a) => /^\d+$/.test(a))
+  .map(Number);
 for (const s of SCENARIOS) {
   if (only.length && !only.includes(s.id)) continue;
   process.stderr.write(`scenario ${s.id}: ${s.name} ... `);
@@ -18,7 +29,15 @@ for (const s of SCENARIOS) {
     results.push({ id: s.id, name: s.name, proves: s.proves, ok: true, seconds: (Date.now() - t0) / 1000, figures });
     process.stderr.write('ok\n');
   } catch (err) {
-    results.push({ id: s.id, name: s.name, proves: s.proves, ok: false, seconds: (Date.now() - t0) / 1000, figures: {}, error: String(err) });
+    results.push({
+      id: s.id,
+      name: s.name,
+      proves: s.proves,
+      ok: false,
+      seconds: (Date.now() - t0) / 1000,
+      figures: {},
+      error: String(err),
+    });
     process.stderr.write(`FAILED: ${String(err)}\n`);
   }
 }
@@ -28,7 +47,9 @@ const table = [
   '|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.id} | ${r.name} | ${r.ok ? `passed (${r.seconds.toFixed(1)} s)` : `**FAILED**: ${r.error}`} | ${Object.entries(r.figures)
+      `| ${r.id} | ${r.name} | ${r.ok ? `passed (${r.seconds.toFixed(1)} s)` : `**FAILED**: ${r.error}`} | ${Object.entries(
+        r.figures,
+      )
         .map(([k, v]) => `${k}: ${v}`)
         .join('<br>')} |`,
   ),
@@ -52,6 +73,9 @@ ${results.map((r) => `| ${r.id} | ${r.name} | ${r.proves} |`).join('\n')}
 
 ${table}
 `;
-  writeFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'reliability.md'), doc);
+  writeFileSync(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'reliability.md'),
+    doc,
+  );
 }
 process.exitCode = results.every((r) => r.ok) ? 0 : 1;

@@ -53,7 +53,10 @@ export class MemoryHub {
   bind(socket: MemorySocket, endpoint: string | undefined): string {
     const target = endpoint ?? `mem://${this.settings.prefix}-${this.nextEndpoint++}`;
     if (!target.startsWith('mem://') || target.length === 'mem://'.length) {
-      throw new MultifrostError('INVALID_ARGUMENT', `bind(): ${JSON.stringify(target)} is not a memory endpoint (mem://name)`);
+      throw new MultifrostError(
+        'INVALID_ARGUMENT',
+        `bind(): ${JSON.stringify(target)} is not a memory endpoint (mem://name)`,
+      );
     }
     if (this.listeners.has(target)) {
       throw new MultifrostError('TRANSPORT', `Could not bind ${target}: Address already in use`);
@@ -65,7 +68,10 @@ export class MemoryHub {
 
   connect(socket: MemorySocket, endpoint: string): void {
     if (typeof endpoint !== 'string' || !endpoint.startsWith('mem://')) {
-      throw new MultifrostError('INVALID_ARGUMENT', `connect(): ${JSON.stringify(endpoint)} is not a memory endpoint (mem://name)`);
+      throw new MultifrostError(
+        'INVALID_ARGUMENT',
+        `connect(): ${JSON.stringify(endpoint)} is not a memory endpoint (mem://name)`,
+      );
     }
     let waiting = this.connectors.get(endpoint);
     if (!waiting) this.connectors.set(endpoint, (waiting = new Set()));
@@ -111,7 +117,8 @@ export class MemoryHub {
       }
       const timer = setTimeout(() => {
         const now = this.listeners.get(link.endpoint);
-        if (!now || !this.connectors.get(link.endpoint)?.has(connector) || this.linked(link.endpoint, connector)) return;
+        if (!now || !this.connectors.get(link.endpoint)?.has(connector) || this.linked(link.endpoint, connector))
+          return;
         this.link(link.endpoint, now, connector);
       }, this.settings.reconnectMs);
       timer.unref?.();
@@ -125,7 +132,8 @@ export class MemoryHub {
   }
 
   private linked(endpoint: string, socket: MemorySocket): boolean {
-    for (const link of this.links) if (link.endpoint === endpoint && (link.caller === socket || link.service === socket)) return true;
+    for (const link of this.links)
+      if (link.endpoint === endpoint && (link.caller === socket || link.service === socket)) return true;
     return false;
   }
 

@@ -134,7 +134,12 @@ export abstract class MemorySocket {
   protected abstract deliver(message: Message, peer: Buffer | undefined): void;
 
   /** Returns the error when nothing can be queued (closed, encode failure); see CallerTransport.post. */
-  protected enqueue(peer: Buffer | undefined, message: Message, onError: ErrorHandler, onSent?: () => void): Error | undefined {
+  protected enqueue(
+    peer: Buffer | undefined,
+    message: Message,
+    onError: ErrorHandler,
+    onSent?: () => void,
+  ): Error | undefined {
     if (this.closedFlag) {
       this.stats.sendErrors++;
       return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
@@ -214,9 +219,13 @@ export abstract class MemorySocket {
       this.stats.sendErrors++;
       const ms = this.settings.sendTimeoutMs;
       entry.onError(
-        new MultifrostError('SEND_TIMEOUT', `No peer accepted the message on ${this.where()} within ${ms} ms (sendTimeoutMs): is the other side running?`, {
-          details: { timeoutMs: ms, endpoint: this.where() },
-        }),
+        new MultifrostError(
+          'SEND_TIMEOUT',
+          `No peer accepted the message on ${this.where()} within ${ms} ms (sendTimeoutMs): is the other side running?`,
+          {
+            details: { timeoutMs: ms, endpoint: this.where() },
+          },
+        ),
         entry.message,
       );
     }, this.settings.sendTimeoutMs);
@@ -290,7 +299,10 @@ export abstract class MemorySocket {
       if (entry.timer) clearTimeout(entry.timer);
       this.stats.queued--;
       this.stats.sendErrors++;
-      entry.onError(new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport is closed`), entry.message);
+      entry.onError(
+        new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport is closed`),
+        entry.message,
+      );
     }
     const had = this.up.length;
     this.up.length = 0;

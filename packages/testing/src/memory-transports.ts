@@ -38,7 +38,12 @@ export class MemoryServiceTransport extends MemorySocket implements ServiceTrans
     return this.sendPromise(peer, message);
   }
 
-  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): Error | undefined {
+  post(
+    peer: Buffer,
+    message: Message,
+    onError: (err: Error, message: Message) => void,
+    onSent?: () => void,
+  ): Error | undefined {
     return this.enqueue(peer, message, onError, onSent);
   }
 

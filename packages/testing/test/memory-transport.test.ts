@@ -163,12 +163,20 @@ describe('invalid frames', () => {
     mem.inject(endpoint, [EMPTY, encodeMessage(createCall({ function: 'f' })).subarray(0, 0)]);
     mem.inject(endpoint, [Buffer.from('x'), encodeMessage(createCall({ function: 'f' }))]);
     mem.inject(endpoint, [EMPTY]);
-    mem.inject(endpoint, [EMPTY, encodeMessage({ ...createCall({ function: 'f' }), type: 'nope' } as unknown as Message)]);
+    mem.inject(endpoint, [
+      EMPTY,
+      encodeMessage({ ...createCall({ function: 'f' }), type: 'nope' } as unknown as Message),
+    ]);
     await caller.send(createCall({ function: 'ok' }));
     await vi.waitFor(() => expect(served).toBe(1));
     expect(rejected).toEqual(['NOT_MSGPACK', 'NOT_MSGPACK', 'DELIMITER', 'FRAME_COUNT', 'UNKNOWN_TYPE']);
     expect(service.stats.dropped).toBe(5);
-    expect(service.stats.droppedByReason).toMatchObject({ NOT_MSGPACK: 2, DELIMITER: 1, FRAME_COUNT: 1, UNKNOWN_TYPE: 1 });
+    expect(service.stats.droppedByReason).toMatchObject({
+      NOT_MSGPACK: 2,
+      DELIMITER: 1,
+      FRAME_COUNT: 1,
+      UNKNOWN_TYPE: 1,
+    });
   });
 
   it('a payload over the receiver limit is rejected as TOO_LARGE; the sender refuses its own with ENCODE', async () => {
@@ -229,7 +237,9 @@ describe('send failures and close', () => {
     await expect(queued).rejects.toMatchObject({ code: 'CLOSED' });
     expect(errors).toMatchObject([{ code: 'CLOSED' }]);
     expect(caller.closed).toBe(true);
-    expect(caller.post(createCall({ function: 'h' }), () => errors.push(new Error('late')))).toMatchObject({ code: 'CLOSED' });
+    expect(caller.post(createCall({ function: 'h' }), () => errors.push(new Error('late')))).toMatchObject({
+      code: 'CLOSED',
+    });
     await expect(caller.send(createCall({ function: 'h' }))).rejects.toMatchObject({ code: 'CLOSED' });
     await expect(caller.bind()).rejects.toMatchObject({ code: 'CLOSED' });
     expect(() => caller.connect('mem://x')).toThrow(expect.objectContaining({ code: 'CLOSED' }) as Error);
@@ -258,7 +268,9 @@ describe('send failures and close', () => {
     const endpoint = await a.bind('mem://taken');
     await expect(track(mem.service()).bind(endpoint)).rejects.toMatchObject({ code: 'TRANSPORT' });
     await expect(track(mem.service()).bind('tcp://127.0.0.1:0')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect(() => track(mem.caller()).connect('tcp://127.0.0.1:1')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error);
+    expect(() => track(mem.caller()).connect('tcp://127.0.0.1:1')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error,
+    );
   });
 
   it('two factories are separate networks', async () => {

@@ -40,7 +40,10 @@ export function portOf(endpoint: string): number {
 export function checkPort(what: string, port: number, allowZero: boolean): void {
   const min = allowZero ? 0 : 1;
   if (!Number.isInteger(port) || port < min || port > 65535) {
-    throw new MultifrostError('INVALID_ARGUMENT', `${what}: port must be an integer in ${min}-65535, got ${String(port)}`);
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `${what}: port must be an integer in ${min}-65535, got ${String(port)}`,
+    );
   }
 }
 
@@ -56,7 +59,10 @@ export function hostOf(endpoint: string): string {
  */
 export function checkEndpoint(what: 'bind()' | 'connect()' | 'disconnect()', endpoint: unknown): string {
   if (typeof endpoint !== 'string') {
-    throw new MultifrostError('INVALID_ARGUMENT', `${what}: expected an endpoint string such as "tcp://127.0.0.1:4567", got ${describe(endpoint)}`);
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `${what}: expected an endpoint string such as "tcp://127.0.0.1:4567", got ${describe(endpoint)}`,
+    );
   }
   const sep = endpoint.indexOf('://');
   const scheme = sep > 0 ? endpoint.slice(0, sep) : '';
@@ -70,7 +76,10 @@ export function checkEndpoint(what: 'bind()' | 'connect()' | 'disconnect()', end
   const portText = endpoint.slice(endpoint.lastIndexOf(':') + 1);
   const host = hostOf(endpoint);
   if (host.length === 0 || endpoint.lastIndexOf(':') <= sep) {
-    throw new MultifrostError('INVALID_ARGUMENT', `${what}: ${JSON.stringify(endpoint)} needs a host and a port (tcp://host:port)`);
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `${what}: ${JSON.stringify(endpoint)} needs a host and a port (tcp://host:port)`,
+    );
   }
   if (what === 'bind()' && (portText === '*' || portText === '0')) return tcpEndpoint(host, '*');
   checkPort(`${what} ${endpoint}`, portText === '' ? NaN : Number(portText), false);

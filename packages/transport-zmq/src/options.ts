@@ -66,8 +66,16 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedOptions 
   // queue: the first turns every momentary backpressure into an error, the second brings back
   // the upstream hang with no peer (PEERS.md §7 item 12).
   const sendTimeoutMs = Math.ceil(positive('sendTimeoutMs', options.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_MS));
-  const heartbeatInterval = nonNegativeInt('zmtpHeartbeatIntervalMs', options.zmtpHeartbeatIntervalMs, DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS);
-  const heartbeatTimeout = nonNegativeInt('zmtpHeartbeatTimeoutMs', options.zmtpHeartbeatTimeoutMs, DEFAULT_ZMTP_HEARTBEAT_TIMEOUT_MS);
+  const heartbeatInterval = nonNegativeInt(
+    'zmtpHeartbeatIntervalMs',
+    options.zmtpHeartbeatIntervalMs,
+    DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS,
+  );
+  const heartbeatTimeout = nonNegativeInt(
+    'zmtpHeartbeatTimeoutMs',
+    options.zmtpHeartbeatTimeoutMs,
+    DEFAULT_ZMTP_HEARTBEAT_TIMEOUT_MS,
+  );
   const socket: ZmqSocketOptions = {
     linger: nonNegativeInt('lingerMs', options.lingerMs, 0),
     sendTimeout: sendTimeoutMs,

@@ -26,7 +26,12 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
     return this.enqueue([peer, EMPTY], message);
   }
 
-  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): Error | undefined {
+  post(
+    peer: Buffer,
+    message: Message,
+    onError: (err: Error, message: Message) => void,
+    onSent?: () => void,
+  ): Error | undefined {
     return this.enqueueWith([peer, EMPTY], message, onError as SendErrorHandler, onSent);
   }
 

@@ -3,13 +3,7 @@
  * queued writer, the receive loop that validates and counts every frame set, peer tracking and
  * close. Subclasses only add the frame prefix they send and the shape of their onMessage.
  */
-import {
-  MultifrostError,
-  parseFrames,
-  type Message,
-  type ProtocolLimits,
-  type Rejection,
-} from '@multifrost/protocol';
+import { MultifrostError, parseFrames, type Message, type ProtocolLimits, type Rejection } from '@multifrost/protocol';
 import { tryEncodeMessage } from '@multifrost/protocol/internal';
 import { createServer } from 'node:net';
 import type { Dealer, Router } from 'zeromq';
@@ -77,7 +71,9 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     if (isTcp(target)) {
       const host = hostOf(target);
       if (!isLoopback(host)) {
-        this.warn(`binding ${target}: Multifrost messages are not authenticated; anyone who can reach this address can call the worker`);
+        this.warn(
+          `binding ${target}: Multifrost messages are not authenticated; anyone who can reach this address can call the worker`,
+        );
       }
       if (isIpv6(host)) this.socket.ipv6 = true;
     }
@@ -140,7 +136,12 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
    * caller learns of it before `post` returns; `onError` (which gets the message as its second
    * argument, see WriterQueue.post) only hears of failures after queueing.
    */
-  protected enqueueWith(head: Buffer[], message: Message, onError: SendErrorHandler, onSent?: () => void): Error | undefined {
+  protected enqueueWith(
+    head: Buffer[],
+    message: Message,
+    onError: SendErrorHandler,
+    onSent?: () => void,
+  ): Error | undefined {
     if (this.closedFlag) {
       this.stats.sendErrors++;
       return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
@@ -244,7 +245,9 @@ async function waitUntilFree(host: string, port: number): Promise<void> {
     const outcome = await new Promise<'free' | 'busy' | 'other'>((resolve) => {
       const probe = createServer();
       probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE' ? 'busy' : 'other'));
-      probe.listen({ host: host === '*' ? undefined : host, port, exclusive: true }, () => probe.close(() => resolve('free')));
+      probe.listen({ host: host === '*' ? undefined : host, port, exclusive: true }, () =>
+        probe.close(() => resolve('free')),
+      );
     });
     if (outcome !== 'busy') {
       if (outcome === 'other') debug('could not check that port %d is free', String(port));

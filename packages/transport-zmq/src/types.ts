@@ -95,7 +95,12 @@ export interface ServiceTransport extends TransportBase {
    * `CallerTransport.post`, a failure known at once is returned (no `onError`), a later one goes
    * to `onError`.
    */
-  post(peer: Buffer, message: Message, onError: (err: Error, message: Message) => void, onSent?: () => void): Error | undefined;
+  post(
+    peer: Buffer,
+    message: Message,
+    onError: (err: Error, message: Message) => void,
+    onSent?: () => void,
+  ): Error | undefined;
   onMessage: ((message: Message, peer: Buffer) => void) | undefined;
 }
 

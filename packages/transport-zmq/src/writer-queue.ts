@@ -208,7 +208,8 @@ export class WriterQueue {
 
   private mapError(err: unknown): MultifrostError {
     // zeromq.js rejects a pending send with EAGAIN when the socket closes under it, too.
-    if (this.closed) return new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport closed`, { cause: err });
+    if (this.closed)
+      return new MultifrostError('CLOSED', `Send on ${this.where()} cancelled: the transport closed`, { cause: err });
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'EAGAIN') return this.timeoutError();
     const text = err instanceof Error ? err.message : String(err);

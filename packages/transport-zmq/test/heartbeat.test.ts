@@ -21,7 +21,10 @@ describe('ZMTP heartbeats', () => {
     // A raw DEALER in another process, with no heartbeats of its own: libzmq still answers PINGs.
     const script = `import { Dealer } from 'zeromq'; const d = new Dealer({ linger: 0 }); d.connect('${endpoint}'); setInterval(() => {}, 1000);`;
     // cwd: this package, where `zeromq` resolves (the suite may run from the repo root).
-    child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: 'ignore' });
+    child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: 'ignore',
+    });
     await waitUntil(() => service.connectedPeers === 1, 20_000); // a loaded CI machine starts node slowly
     await new Promise((r) => setTimeout(r, 300)); // a few PING/PONG rounds while it is alive
     expect(service.connectedPeers).toBe(1);

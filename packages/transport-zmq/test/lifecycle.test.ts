@@ -77,7 +77,9 @@ describe('bind', () => {
     const t = track(zmqTransport().caller());
     await expect(t.bind('tcp://127.0.0.1:70000')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(t.bind('127.0.0.1:4000')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect(() => t.connect(tcpEndpoint('127.0.0.1', 0))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error);
+    expect(() => t.connect(tcpEndpoint('127.0.0.1', 0))).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error,
+    );
     expect(() => t.connect('tcp://127.0.0.1')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error);
     expect(() => t.connect(5555 as unknown as string)).toThrow(/tcpEndpoint/);
     expect(() => zmqTransport({ sendTimeoutMs: 0 })).toThrow(/sendTimeoutMs/);
@@ -88,7 +90,13 @@ describe('bind', () => {
 
   it('applies the socket options under their zeromq 6 names', async () => {
     const t = track(
-      new ZmqServiceTransport({ maxMessageBytes: 4096, sendTimeoutMs: 1234, zmtpHeartbeatIntervalMs: 200, zmtpHeartbeatTimeoutMs: 700, sendHighWaterMark: 50 }),
+      new ZmqServiceTransport({
+        maxMessageBytes: 4096,
+        sendTimeoutMs: 1234,
+        zmtpHeartbeatIntervalMs: 200,
+        zmtpHeartbeatTimeoutMs: 700,
+        sendHighWaterMark: 50,
+      }),
     );
     const socket = (t as unknown as { socket: Record<string, unknown> }).socket;
     expect(socket).toMatchObject({
@@ -102,7 +110,10 @@ describe('bind', () => {
       receiveHighWaterMark: 10_000,
     });
     const off = track(new ZmqCallerTransport({ zmtpHeartbeatIntervalMs: 0 }));
-    expect((off as unknown as { socket: Record<string, unknown> }).socket).toMatchObject({ heartbeatInterval: 0, sendTimeout: 5000 });
+    expect((off as unknown as { socket: Record<string, unknown> }).socket).toMatchObject({
+      heartbeatInterval: 0,
+      sendTimeout: 5000,
+    });
   });
 });
 
@@ -137,7 +148,9 @@ describe('close', () => {
     const t = track(zmqTransport().service());
     await t.close();
     await expect(t.bind()).rejects.toMatchObject({ code: 'CLOSED' });
-    expect(() => t.connect('tcp://127.0.0.1:5555')).toThrow(expect.objectContaining({ code: 'CLOSED' }) as MultifrostError);
+    expect(() => t.connect('tcp://127.0.0.1:5555')).toThrow(
+      expect.objectContaining({ code: 'CLOSED' }) as MultifrostError,
+    );
   });
 });
 

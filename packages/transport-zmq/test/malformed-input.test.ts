@@ -2,7 +2,15 @@
  * Hostile or broken input from raw zeromq peers: every bad frame set is counted by reason and
  * reported, and the transport keeps delivering good messages afterwards.
  */
-import { APP_V3, REJECT_REASONS, createCall, createResponse, encodeMessage, type Message, type Rejection } from '@multifrost/protocol';
+import {
+  APP_V3,
+  REJECT_REASONS,
+  createCall,
+  createResponse,
+  encodeMessage,
+  type Message,
+  type Rejection,
+} from '@multifrost/protocol';
 import { pack } from 'msgpackr';
 import { Dealer, Router } from 'zeromq';
 import { describe, expect, it } from 'vitest';
@@ -82,9 +90,21 @@ describe('malformed input', () => {
     await router.send([peer!, EMPTY, pack({ app: APP_V3, id: 'a', type: 'no_such_type', timestamp: 1 })]); // unknown type: ignored, counted
     await router.send([peer!, EMPTY, encodeMessage(createResponse('ok', 2))]);
     expect(await good).toMatchObject({ id: 'ok', result: 2 });
-    expect(rejected.map((r) => r.reason)).toEqual(['FRAME_COUNT', 'DELIMITER', 'NOT_MSGPACK', 'BAD_KEY_TYPE', 'UNKNOWN_TYPE']);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      'FRAME_COUNT',
+      'DELIMITER',
+      'NOT_MSGPACK',
+      'BAD_KEY_TYPE',
+      'UNKNOWN_TYPE',
+    ]);
     expect(caller.stats).toMatchObject({ dropped: 5, received: 1 });
-    expect(caller.stats.droppedByReason).toMatchObject({ FRAME_COUNT: 1, DELIMITER: 1, NOT_MSGPACK: 1, BAD_KEY_TYPE: 1, UNKNOWN_TYPE: 1 });
+    expect(caller.stats.droppedByReason).toMatchObject({
+      FRAME_COUNT: 1,
+      DELIMITER: 1,
+      NOT_MSGPACK: 1,
+      BAD_KEY_TYPE: 1,
+      UNKNOWN_TYPE: 1,
+    });
   });
 
   it('a throwing onMessage or onReject handler is reported and does not stop the receive loop', async () => {

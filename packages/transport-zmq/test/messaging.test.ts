@@ -81,7 +81,13 @@ describe.each(['spawn', 'connect'] as const)('DEALER↔ROUTER, %s-mode layout', 
     let sent = 0;
     const back: unknown[] = [];
     caller.onMessage = (m) => back.push((m as { result: unknown }).result);
-    for (let i = 0; i < n; i++) service.post(peer!, createResponse(`r${i}`, i), (e) => errors.push(e), () => sent++);
+    for (let i = 0; i < n; i++)
+      service.post(
+        peer!,
+        createResponse(`r${i}`, i),
+        (e) => errors.push(e),
+        () => sent++,
+      );
     await waitUntil(() => back.length === n);
     expect(sent).toBe(n);
     expect(errors).toEqual([]);

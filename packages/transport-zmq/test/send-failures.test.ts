@@ -2,7 +2,13 @@
  * Sends that cannot succeed: no peer (SEND_TIMEOUT, once per backlog rather than once per
  * message), values that cannot be encoded or are too large (ENCODE), and a closed transport.
  */
-import { createCall, createResponse, isMultifrostError, type Message, type MultifrostError } from '@multifrost/protocol';
+import {
+  createCall,
+  createResponse,
+  isMultifrostError,
+  type Message,
+  type MultifrostError,
+} from '@multifrost/protocol';
 import { describe, expect, it } from 'vitest';
 import { zmqTransport } from '../src/index.js';
 import { track } from './helpers.js';
@@ -88,7 +94,9 @@ describe('encoding', () => {
     await service.bind();
     const reply = createResponse('r1', () => 1);
     const seen: [string, Message][] = [];
-    const returned = service.post(Buffer.from('peer'), reply, (err, message) => seen.push([(err as MultifrostError).code, message]));
+    const returned = service.post(Buffer.from('peer'), reply, (err, message) =>
+      seen.push([(err as MultifrostError).code, message]),
+    );
     expect((returned as MultifrostError | undefined)?.code).toBe('ENCODE');
     await new Promise((r) => setImmediate(r));
     expect(seen).toEqual([]);

@@ -142,7 +142,8 @@ describe('WriterQueue: try now, wait only when refused', () => {
     const stats = createStats();
     const writer = new WriterQueue(socket, 1000, stats, () => 'tcp://127.0.0.1:1');
     const errors: { code?: string; message: string }[] = [];
-    for (const s of ['slow', 'bad', 'ok']) writer.post(frames(s), (err) => errors.push(err as { code?: string; message: string }));
+    for (const s of ['slow', 'bad', 'ok'])
+      writer.post(frames(s), (err) => errors.push(err as { code?: string; message: string }));
     await flush();
     expect(socket.attempts).toEqual(['slow@0', 'slow@1000', 'bad@0', 'ok@0']);
     expect(errors.map((e) => e.code)).toEqual(['SEND_TIMEOUT', 'TRANSPORT']);

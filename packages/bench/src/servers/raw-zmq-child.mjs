@@ -12,7 +12,11 @@ process.on('SIGTERM', () => process.exit(0)); // a clean exit, so --cpu-prof can
 
 for await (const [peer, , payload] of router) {
   const msg = unpackr.unpack(payload);
-  const result = msg.function === 'add' ? msg.args[0] + msg.args[1] : msg.args?.[0] ?? null;
+  const result = msg.function === 'add' ? msg.args[0] + msg.args[1] : (msg.args?.[0] ?? null);
   const type = msg.type === 'heartbeat' ? 'heartbeat' : 'response';
-  await router.send([peer, empty, packr.pack({ app: msg.app, id: msg.id, type, timestamp: Date.now() / 1000, result })]);
+  await router.send([
+    peer,
+    empty,
+    packr.pack({ app: msg.app, id: msg.id, type, timestamp: Date.now() / 1000, result }),
+  ]);
 }

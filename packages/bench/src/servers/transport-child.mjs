@@ -7,7 +7,7 @@ const onErr = () => {};
 t.onMessage = (msg, peer) => {
   if (msg.type === 'heartbeat') return t.post(peer, createHeartbeatReply(msg), onErr);
   if (msg.type !== 'call') return;
-  const result = msg.function === 'add' ? msg.args[0] + msg.args[1] : msg.args?.[0] ?? null;
+  const result = msg.function === 'add' ? msg.args[0] + msg.args[1] : (msg.args?.[0] ?? null);
   t.post(peer, createResponse(msg.id, result, msg.app), onErr);
 };
 t.connect(`tcp://127.0.0.1:${process.env.COMLINK_ZMQ_PORT}`);

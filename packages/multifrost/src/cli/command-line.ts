@@ -27,7 +27,14 @@ export type CommandLine =
   | { kind: 'usage-overview' }
   | ({ kind: 'list' } & CommonFlags)
   | ({ kind: 'functions'; serviceId: string; timeoutMs: number | undefined } & CommonFlags)
-  | ({ kind: 'call'; serviceId: string; fn: string; args: string[]; stringArgs: boolean; timeoutMs: number | undefined } & CommonFlags);
+  | ({
+      kind: 'call';
+      serviceId: string;
+      fn: string;
+      args: string[];
+      stringArgs: boolean;
+      timeoutMs: number | undefined;
+    } & CommonFlags);
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -78,7 +85,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
   const [name, ...rest] = positionals;
   const command = isCommandName(name) ? name : undefined;
 
-  if (values.help) return { kind: 'help', topic: command ?? (name === 'help' && isCommandName(rest[0]) ? rest[0] : undefined) };
+  if (values.help)
+    return { kind: 'help', topic: command ?? (name === 'help' && isCommandName(rest[0]) ? rest[0] : undefined) };
   if (values.version) return { kind: 'version' };
   if (name === undefined) return { kind: 'usage-overview' };
   if (name === 'help') {
@@ -102,14 +110,24 @@ export function parseCommandLine(argv: string[]): CommandLine {
       return { kind: 'list', ...common };
     case 'functions': {
       const timeoutMs = parseTimeout(timeoutText, command);
-      if (rest.length !== 1) throw new UsageError(`functions needs exactly one <service-id>, got ${rest.length} arguments`, command);
+      if (rest.length !== 1)
+        throw new UsageError(`functions needs exactly one <service-id>, got ${rest.length} arguments`, command);
       return { kind: 'functions', serviceId: rest[0]!, timeoutMs, ...common };
     }
     case 'call': {
       const timeoutMs = parseTimeout(timeoutText, command);
       const [serviceId, fn, ...callArgs] = rest;
-      if (serviceId === undefined || fn === undefined) throw new UsageError('call needs a <service-id> and a <function>', command);
-      return { kind: 'call', serviceId, fn, args: callArgs, stringArgs: values['string-args'] ?? false, timeoutMs, ...common };
+      if (serviceId === undefined || fn === undefined)
+        throw new UsageError('call needs a <service-id> and a <function>', command);
+      return {
+        kind: 'call',
+        serviceId,
+        fn,
+        args: callArgs,
+        stringArgs: values['string-args'] ?? false,
+        timeoutMs,
+        ...common,
+      };
     }
   }
 }

@@ -30,7 +30,12 @@ export async function listCommand(line: Extract<CommandLine, { kind: 'list' }>, 
   const registry = registryFor(line);
   const entries = (await registry.list()).sort((a, b) => a.serviceId.localeCompare(b.serviceId));
   if (line.json) {
-    io.out(json(entries.map((e) => ({ serviceId: e.serviceId, port: e.port, pid: e.pid, started: e.started ?? null })), io));
+    io.out(
+      json(
+        entries.map((e) => ({ serviceId: e.serviceId, port: e.port, pid: e.pid, started: e.started ?? null })),
+        io,
+      ),
+    );
   } else if (entries.length === 0) {
     io.err(`no live services registered in ${registry.file}`);
   } else {
@@ -44,7 +49,8 @@ async function withService<R>(
   io: Io,
   use: (worker: ParentWorker) => Promise<R>,
 ): Promise<R> {
-  const timeouts = line.timeoutMs === undefined ? {} : { startTimeoutMs: line.timeoutMs, defaultTimeoutMs: line.timeoutMs };
+  const timeouts =
+    line.timeoutMs === undefined ? {} : { startTimeoutMs: line.timeoutMs, defaultTimeoutMs: line.timeoutMs };
   const worker = await ParentWorker.connect(line.serviceId, {
     registry: registryFor(line),
     clientName: 'multifrost-cli',

@@ -14,7 +14,8 @@ export function toTaggedJson(value: unknown, indent?: number): string {
     function (this: Record<string, unknown>, key: string, v: unknown) {
       // `v` has already been through toJSON (a Buffer would be {type,data}); the holder has the original.
       const original = this[key];
-      if (original instanceof Uint8Array) return { $bytes: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
+      if (original instanceof Uint8Array)
+        return { $bytes: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
       if (typeof original === 'bigint') return { $bigint: original.toString() };
       if (original instanceof Map) return Object.fromEntries(original);
       if (original instanceof Set) return [...original];

@@ -18,7 +18,8 @@ export function packageVersion(): string {
       // no package.json here (or not ours): keep walking up
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find multifrost's package.json above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`cannot find multifrost's package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

@@ -1,12 +1,21 @@
 // A scripted worker on the in-memory transport: it answers heartbeats and calls the way a test
 // says, and records what it was sent. Paired with a one-entry registry so ParentWorker.connect()
 // reaches it without files or sockets.
-import { MultifrostError, createError, createHeartbeatReply, createResponse, type CallMessage, type Message } from '@multifrost/protocol';
+import {
+  MultifrostError,
+  createError,
+  createHeartbeatReply,
+  createResponse,
+  type CallMessage,
+  type Message,
+} from '@multifrost/protocol';
 import type { ServiceEntry, ServiceRegistry } from '@multifrost/registry';
 import { createMemoryTransport, type MemoryTransport } from '@multifrost/testing';
 import type { ServiceTransport } from '@multifrost/transport-zmq';
 
-export type Handler = (call: CallMessage) => { result: unknown } | { error: { name: string; message: string } } | 'hold';
+export type Handler = (
+  call: CallMessage,
+) => { result: unknown } | { error: { name: string; message: string } } | 'hold';
 
 export class FakeService {
   constructor(readonly mem: MemoryTransport = createMemoryTransport()) {}

@@ -49,7 +49,12 @@ export const soak: Scenario = {
       await warm;
       stop = false;
       global.gc?.();
-      const start = { parentRss: process.memoryUsage().rss / 2 ** 20, childRss: rssMb(child), parentFds: openFds(process.pid), childFds: openFds(child) };
+      const start = {
+        parentRss: process.memoryUsage().rss / 2 ** 20,
+        childRss: rssMb(child),
+        parentFds: openFds(process.pid),
+        childFds: openFds(child),
+      };
       loop.enable();
       const t0 = Date.now();
       calls = 0;
@@ -60,11 +65,22 @@ export const soak: Scenario = {
       loop.disable();
       const elapsed = (Date.now() - t0) / 1000;
       global.gc?.();
-      const end = { parentRss: process.memoryUsage().rss / 2 ** 20, childRss: rssMb(child), parentFds: openFds(process.pid), childFds: openFds(child) };
+      const end = {
+        parentRss: process.memoryUsage().rss / 2 ** 20,
+        childRss: rssMb(child),
+        parentFds: openFds(process.pid),
+        childFds: openFds(child),
+      };
       const maxStallMs = loop.max / 1e6;
-      check(end.parentFds <= start.parentFds + 2 && end.childFds <= start.childFds + 2, `file descriptors grew: ${JSON.stringify({ start, end })}`);
+      check(
+        end.parentFds <= start.parentFds + 2 && end.childFds <= start.childFds + 2,
+        `file descriptors grew: ${JSON.stringify({ start, end })}`,
+      );
       check(end.childRss < start.childRss * 1.5 + 20, `child RSS grew from ${start.childRss} to ${end.childRss} MB`);
-      check(end.parentRss < start.parentRss * 1.5 + 40, `parent RSS grew from ${start.parentRss} to ${end.parentRss} MB`);
+      check(
+        end.parentRss < start.parentRss * 1.5 + 40,
+        `parent RSS grew from ${start.parentRss} to ${end.parentRss} MB`,
+      );
       if (full) check(maxStallMs < 100, `event loop stalled ${maxStallMs.toFixed(1)} ms`);
       const f = (n: number) => n.toFixed(1);
       return {
@@ -112,7 +128,14 @@ function hostilePayload(rand: () => number, i: number): Buffer {
     case 2:
       return valid.subarray(0, Math.floor(rand() * valid.length));
     case 3:
-      return pack({ app: APP_V3, id: rand() < 0.5 ? 5 : 'x', type: rand() < 0.5 ? ['call'] : 'call', timestamp: 'soon', function: 7, args: 'no' });
+      return pack({
+        app: APP_V3,
+        id: rand() < 0.5 ? 5 : 'x',
+        type: rand() < 0.5 ? ['call'] : 'call',
+        timestamp: 'soon',
+        function: 7,
+        args: 'no',
+      });
     case 4:
       return Buffer.from([[0xdb, 0xc6, 0xdd, 0xdf][Math.floor(rand() * 4)]!, 0xff, 0xff, 0xff, 0xff]);
     case 5:
@@ -125,7 +148,8 @@ function hostilePayload(rand: () => number, i: number): Buffer {
 export const hostileFrames: Scenario = {
   id: 6,
   name: 'Hostile frames to a child and to a parent',
-  proves: 'random and mutated payloads, wrong frame counts, wrong types, huge lengths, deep nesting, over-size: no crash, no hang, every well-formed call answered, drop counters account for all',
+  proves:
+    'random and mutated payloads, wrong frame counts, wrong types, huge lengths, deep nesting, over-size: no crash, no hang, every well-formed call answered, drop counters account for all',
   async run({ full }) {
     const n = full ? 100_000 : 5_000;
     const rand = prng(20261124);
@@ -147,8 +171,10 @@ export const hostileFrames: Scenario = {
         if (i % 10 === 0) {
           await rogueDealer.send([e, encodeMessage(createCall({ function: 'ok' }))]);
           wellFormed++;
-        } else if (i % 13 === 0) await rogueDealer.send([e]); // wrong frame count
-        else if (i % 17 === 0) await rogueDealer.send([Buffer.from('x'), hostilePayload(rand, i)]); // bad delimiter
+        } else if (i % 13 === 0)
+          await rogueDealer.send([e]); // wrong frame count
+        else if (i % 17 === 0)
+          await rogueDealer.send([Buffer.from('x'), hostilePayload(rand, i)]); // bad delimiter
         else await rogueDealer.send([e, hostilePayload(rand, i)]);
       }
       // Each wait has its own budget, and a failure says how long the phases took.
@@ -156,7 +182,8 @@ export const hostileFrames: Scenario = {
       const phases: string[] = [];
       const phase = (name: string) => phases.push(`${name} at ${Date.now() - t0} ms`);
       let deadline = Date.now() + 30_000;
-      while (service.stats.received + service.stats.dropped < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (service.stats.received + service.stats.dropped < n && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       phase('service counted');
       const s = service.stats;
       check(s.received + s.dropped === n, `service saw ${s.received} + ${s.dropped} of ${n} (${phases.join(', ')})`);
@@ -199,7 +226,8 @@ export const hostileFrames: Scenario = {
         else await rogueRouter.send([peer!, e, hostilePayload(rand, i)]);
       }
       deadline = Date.now() + 30_000;
-      while (caller.stats.received + caller.stats.dropped < m && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (caller.stats.received + caller.stats.dropped < m && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       phase('caller counted');
       const c = caller.stats;
       check(c.received + c.dropped === m, `caller saw ${c.received} + ${c.dropped} of ${m} (${phases.join(', ')})`);
@@ -207,7 +235,10 @@ export const hostileFrames: Scenario = {
       rogueRouter.close();
 
       // (c) A real child process under the same fire still answers a real parent.
-      child = spawn(process.execPath, [fixture('worker.mjs')], { env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: 'target' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      child = spawn(process.execPath, [fixture('worker.mjs')], {
+        env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: 'target' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((r) => child!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && r()));
       const registry = new FileServiceRegistry({ home });
       const { endpoint } = await registry.discover('target');
@@ -250,9 +281,12 @@ export const hostileFrames: Scenario = {
 export const badValues: Scenario = {
   id: 7,
   name: 'Bad arguments and results',
-  proves: 'a function, a cycle, a BigInt beyond 64 bits: a clear error reaches the caller; undefined becomes nil on the wire and null on arrival, both ways; the worker stays up',
+  proves:
+    'a function, a cycle, a BigInt beyond 64 bits: a clear error reaches the caller; undefined becomes nil on the wire and null on arrival, both ways; the worker stays up',
   async run() {
-    const w = await ParentWorker.spawn<Victim & { echo(v: unknown): unknown }>(fixture('worker.mjs'), { output: 'ignore' });
+    const w = await ParentWorker.spawn<Victim & { echo(v: unknown): unknown }>(fixture('worker.mjs'), {
+      output: 'ignore',
+    });
     try {
       const figures: Record<string, string> = {};
       for (const fn of ['returnFunction', 'returnCycle', 'returnHugeBigInt'] as const) {
@@ -276,7 +310,9 @@ export const badValues: Scenario = {
       const wire = encodeValue([1, undefined, 3]).toString('hex');
       check(wire === '9301c003', `[1, undefined, 3] encodes as ${wire}, expected 9301c003 (nil in the middle)`);
       const arr = await w.call.returnUndefinedInArray();
-      const returned = Array.isArray(arr) ? Array.from({ length: arr.length }, (_, i) => (i in arr ? String(arr[i]) : 'hole')) : [String(arr)];
+      const returned = Array.isArray(arr)
+        ? Array.from({ length: arr.length }, (_, i) => (i in arr ? String(arr[i]) : 'hole'))
+        : [String(arr)];
       check(returned.join() === '1,null,3', `[1, undefined, 3] returned as [${returned.join(', ')}]`);
       const sentItems = JSON.stringify(await w.call.arrivedAs([1, undefined, 3]));
       check(sentItems === '["number","null","number"]', `[1, undefined, 3] sent, items arrived as ${sentItems}`);
@@ -315,7 +351,11 @@ export const unservable: Scenario = {
     }
     // A v4 parent against a worker that only speaks v3 (as the public v3 peers): a clear start error.
     const t0 = Date.now();
-    const err = (await ParentWorker.spawn(fixture('v3-only.mjs'), { output: 'ignore', protocol: 'v4', startTimeoutMs: 1_500 }).catch((e: unknown) => e)) as MultifrostError;
+    const err = (await ParentWorker.spawn(fixture('v3-only.mjs'), {
+      output: 'ignore',
+      protocol: 'v4',
+      startTimeoutMs: 1_500,
+    }).catch((e: unknown) => e)) as MultifrostError;
     check(err.code === 'START_FAILED', `wrong app id: ${String(err)}`);
     figures['v4 parent → v3-only worker'] = `${err.code} after ${Date.now() - t0} ms`;
     return { figures };

@@ -12,7 +12,8 @@ interface Victim {
 export const sigkillInFlight: Scenario = {
   id: 1,
   name: 'SIGKILL the child with 1,000 calls in flight',
-  proves: 'every call rejects with WORKER_EXITED, none twice, none left pending; the pending map and timers return to zero',
+  proves:
+    'every call rejects with WORKER_EXITED, none twice, none left pending; the pending map and timers return to zero',
   async run() {
     const w = await ParentWorker.spawn<Victim>(fixture('worker.mjs'), { output: 'ignore', defaultTimeoutMs: 60_000 });
     try {
@@ -36,10 +37,20 @@ export const sigkillInFlight: Scenario = {
       await Promise.all(calls);
       const rejectMs = Date.now() - t0;
       check(codes.get('WORKER_EXITED') === 1000, `expected 1000 WORKER_EXITED, got ${JSON.stringify([...codes])}`);
-      check(settled.every((n) => n === 1), 'a call settled more than once or never');
+      check(
+        settled.every((n) => n === 1),
+        'a call settled more than once or never',
+      );
       const pending = (w as unknown as { pending: Map<string, { timer?: unknown }> }).pending;
       check(pending.size === 0 && w.metrics.inFlight === 0, `pending map not empty: ${pending.size}`);
-      return { figures: { 'calls in flight': 1000, 'rejected WORKER_EXITED': codes.get('WORKER_EXITED')!, 'all rejected within (ms)': rejectMs, 'left pending': pending.size } };
+      return {
+        figures: {
+          'calls in flight': 1000,
+          'rejected WORKER_EXITED': codes.get('WORKER_EXITED')!,
+          'all rejected within (ms)': rejectMs,
+          'left pending': pending.size,
+        },
+      };
     } finally {
       await w.close();
     }
@@ -49,11 +60,17 @@ export const sigkillInFlight: Scenario = {
 export const sigstop: Scenario = {
   id: 2,
   name: 'SIGSTOP the child (hung, not dead)',
-  proves: 'heartbeats mark it unresponsive within interval × misses; calls fail per their timeouts; SIGCONT recovers it',
+  proves:
+    'heartbeats mark it unresponsive within interval × misses; calls fail per their timeouts; SIGCONT recovers it',
   async run() {
     const interval = 200;
     const misses = 3;
-    const w = await ParentWorker.spawn<Victim>(fixture('worker.mjs'), { output: 'ignore', heartbeatIntervalMs: interval, heartbeatTimeoutMs: 150, heartbeatMaxMisses: misses });
+    const w = await ParentWorker.spawn<Victim>(fixture('worker.mjs'), {
+      output: 'ignore',
+      heartbeatIntervalMs: interval,
+      heartbeatTimeoutMs: 150,
+      heartbeatMaxMisses: misses,
+    });
     const pid = w.pid!;
     try {
       const unresponsive = new Promise<void>((r) => w.once('unresponsive', () => r()));
@@ -63,13 +80,23 @@ export const sigstop: Scenario = {
       const detectMs = Date.now() - t0;
       check(detectMs <= interval * (misses + 1) + 500, `unresponsive after ${detectMs} ms`);
       check(!w.isHealthy, 'a hung worker reported healthy');
-      const err = (await w.with({ timeoutMs: 300 }).call.add(1, 2).catch((e: unknown) => e)) as MultifrostError;
+      const err = (await w
+        .with({ timeoutMs: 300 })
+        .call.add(1, 2)
+        .catch((e: unknown) => e)) as MultifrostError;
       check(err.code === 'TIMEOUT', `a call to a hung worker ended with ${err.code}`);
       const responsive = new Promise<void>((r) => w.once('responsive', () => r()));
       process.kill(pid, 'SIGCONT');
       await responsive;
       check((await w.call.add(2, 3)) === 5, 'no answer after SIGCONT');
-      return { figures: { 'heartbeat interval × misses (ms)': interval * misses, 'marked unresponsive after (ms)': detectMs, 'call while hung': err.code, 'after SIGCONT': 'answered' } };
+      return {
+        figures: {
+          'heartbeat interval × misses (ms)': interval * misses,
+          'marked unresponsive after (ms)': detectMs,
+          'call while hung': err.code,
+          'after SIGCONT': 'answered',
+        },
+      };
     } finally {
       if (isAlive(pid)) process.kill(pid, 'SIGCONT');
       await w.close();
@@ -95,7 +122,11 @@ export const parentDeath: Scenario = {
         parent.on('exit', () => reject(new Error('parent exited early')));
       });
       parent.kill('SIGKILL');
-      const goneMs = await waitFor(() => !isAlive(pids!.worker) && !isAlive(pids!.grandchild), 2_000, 'worker and grandchild to exit');
+      const goneMs = await waitFor(
+        () => !isAlive(pids!.worker) && !isAlive(pids!.grandchild),
+        2_000,
+        'worker and grandchild to exit',
+      );
       const w = await ParentWorker.spawn(fixture('stubborn.mjs'), { output: 'ignore', closeGraceMs: 1_000 });
       const stubborn = w.pid!;
       const t0 = Date.now();
@@ -103,7 +134,12 @@ export const parentDeath: Scenario = {
       const closeMs = Date.now() - t0;
       check(!isAlive(stubborn), 'the stubborn worker survived close()');
       check(closeMs < 1_500, `close() took ${closeMs} ms with a 1000 ms grace`);
-      return { figures: { 'worker + grandchild gone after parent SIGKILL (ms)': goneMs, 'close() of a SIGTERM-ignoring worker, grace 1000 ms (ms)': closeMs } };
+      return {
+        figures: {
+          'worker + grandchild gone after parent SIGKILL (ms)': goneMs,
+          'close() of a SIGTERM-ignoring worker, grace 1000 ms (ms)': closeMs,
+        },
+      };
     } finally {
       if (parent.exitCode === null) parent.kill('SIGKILL');
       for (const pid of [pids?.worker, pids?.grandchild]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -117,7 +153,10 @@ export const restartUnderLoad: Scenario = {
   proves: 'after each of many kills during a steady stream the restarted child answers; succeeded + rejected = sent',
   async run({ full }) {
     const kills = full ? 20 : 3;
-    const w = await ParentWorker.spawn<Victim>(fixture('worker.mjs'), { output: 'ignore', autoRestart: { maxAttempts: 5, initialDelayMs: 20 } });
+    const w = await ParentWorker.spawn<Victim>(fixture('worker.mjs'), {
+      output: 'ignore',
+      autoRestart: { maxAttempts: 5, initialDelayMs: 20 },
+    });
     let sent = 0;
     let succeeded = 0;
     let rejected = 0;
@@ -149,14 +188,17 @@ export const restartUnderLoad: Scenario = {
     }
     check(succeeded + rejected === sent, `succeeded ${succeeded} + rejected ${rejected} != sent ${sent}`);
     check(w.metrics.restarts === kills, `restarts ${w.metrics.restarts}, kills ${kills}`);
-    return { figures: { kills, restarts: w.metrics.restarts, sent, succeeded, rejected, lost: sent - succeeded - rejected } };
+    return {
+      figures: { kills, restarts: w.metrics.restarts, sent, succeeded, rejected, lost: sent - succeeded - rejected },
+    };
   },
 };
 
 export const neverStarts: Scenario = {
   id: 9,
   name: 'A worker that never starts',
-  proves: 'bad path, exits at once, never connects: spawn() rejects clearly within its start timeout; nothing is left running',
+  proves:
+    'bad path, exits at once, never connects: spawn() rejects clearly within its start timeout; nothing is left running',
   async run() {
     const figures: Record<string, string> = {};
     for (const [label, script, options] of [
@@ -166,7 +208,9 @@ export const neverStarts: Scenario = {
       ['bad executable', fixture('worker.mjs'), { executable: '/nonexistent/node' }],
     ] as const) {
       const t0 = Date.now();
-      const err = (await ParentWorker.spawn(script, { output: 'ignore', ...options }).catch((e: unknown) => e)) as MultifrostError;
+      const err = (await ParentWorker.spawn(script, { output: 'ignore', ...options }).catch(
+        (e: unknown) => e,
+      )) as MultifrostError;
       const ms = Date.now() - t0;
       check(err && (err.code === 'WORKER_EXITED' || err.code === 'START_FAILED'), `${label}: ${String(err)}`);
       figures[label] = `${err.code} in ${ms} ms`;

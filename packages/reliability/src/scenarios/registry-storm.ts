@@ -9,14 +9,17 @@ import { check, fixture, isAlive, type Scenario } from '../support.js';
 export const registryStorm: Scenario = {
   id: 8,
   name: 'Registry under fire',
-  proves: 'processes register/unregister/discover while others are SIGKILLed: the file is never invalid JSON, no live service disappears, entries of dead PIDs are reclaimed',
+  proves:
+    'processes register/unregister/discover while others are SIGKILLed: the file is never invalid JSON, no live service disappears, entries of dead PIDs are reclaimed',
   async run({ full }) {
     const seconds = full ? 30 : 3;
     const home = mkdtempSync(path.join(tmpdir(), 'mf-storm-'));
     const stableIds = Array.from({ length: 5 }, (_, i) => `stable-${i}`);
     const procs: ChildProcess[] = [];
     const start = (id: string, role: string) => {
-      const p = spawn(process.execPath, [fixture('registry-churn.mjs'), home, id, role, stableIds.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [fixture('registry-churn.mjs'), home, id, role, stableIds.join(',')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       procs.push(p);
       return p;
     };
@@ -27,9 +30,15 @@ export const registryStorm: Scenario = {
     let kills = 0;
     try {
       const stable = stableIds.map((id) => start(id, 'stable'));
-      await Promise.all(stable.map((p) => new Promise<void>((r) => p.stdout!.on('data', (d: Buffer) => d.toString().includes('registered') && r()))));
+      await Promise.all(
+        stable.map(
+          (p) =>
+            new Promise<void>((r) => p.stdout!.on('data', (d: Buffer) => d.toString().includes('registered') && r())),
+        ),
+      );
       let churners = Array.from({ length: 15 }, (_, i) => start(`churn-${i}`, 'churn'));
-      const countCycles = (p: ChildProcess) => p.stdout!.on('data', (d: Buffer) => (cycles += d.toString().split('cycle').length - 1));
+      const countCycles = (p: ChildProcess) =>
+        p.stdout!.on('data', (d: Buffer) => (cycles += d.toString().split('cycle').length - 1));
       churners.forEach(countCycles);
       const stopAt = Date.now() + seconds * 1000;
       let nextKill = Date.now() + 300;
@@ -54,7 +63,11 @@ export const registryStorm: Scenario = {
         await new Promise((r) => setTimeout(r, 2));
       }
       for (const p of procs) p.kill('SIGKILL');
-      await Promise.all(procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));
+      await Promise.all(
+        procs.map((p) =>
+          p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once('exit', r)),
+        ),
+      );
       // Every churner is dead now: their leftovers must be reclaimable by anyone.
       const registry = new FileServiceRegistry({ home });
       const leftovers = Object.keys(JSON.parse(readFileSync(registry.file, 'utf8')) as object);
@@ -66,7 +79,10 @@ export const registryStorm: Scenario = {
       check(invalid === 0, `${invalid} reads saw invalid JSON`);
       check(missingStable === 0, `live services disappeared ${missingStable} times`);
       check(cycles > 0, 'no churn cycle completed');
-      check(procs.every((p) => !isAlive(p.pid!)), 'storm processes left running');
+      check(
+        procs.every((p) => !isAlive(p.pid!)),
+        'storm processes left running',
+      );
       return {
         figures: {
           'duration (s)': seconds,
