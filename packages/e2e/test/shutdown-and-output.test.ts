@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ParentWorker, type MultifrostError } from 'multifrost';
+import { ParentWorker, zmqTransport, type MultifrostError } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MathWorker } from './fixtures/math-worker.js';
 import { fixture, isAlive, quiet, waitFor } from './helpers/workers.js';
@@ -96,23 +96,27 @@ describe('shutdown', () => {
 });
 
 describe('heartbeats', () => {
-  it('a worker busy for 20 s in a synchronous handler is not declared dead, and the call succeeds', async () => {
+  // Busy for 5× the ZMTP timeout and ~4× the application heartbeat's give-up time (interval × misses
+  // + timeout): long enough that either mechanism, if it starved, would have declared the worker dead.
+  // The same rule on fake timers: packages/parent/test/parent-worker-memory.test.ts.
+  it('a worker busy in a synchronous handler for several heartbeat and ZMTP timeouts is not declared dead, and the call succeeds', async () => {
     const w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
       ...quiet,
       heartbeatIntervalMs: 500,
       heartbeatTimeoutMs: 300,
       heartbeatMaxMisses: 2,
       defaultTimeoutMs: 60_000,
+      transport: zmqTransport({ zmtpHeartbeatIntervalMs: 200, zmtpHeartbeatTimeoutMs: 1_000 }),
     });
     cleanup.push(() => w.close());
     let unresponsive = 0;
     w.on('unresponsive', () => unresponsive++);
-    const n = await w.call.busy(20_000);
+    const n = await w.call.busy(5_000);
     expect(n).toBeGreaterThan(0);
     expect(unresponsive).toBe(0);
     expect(w.isHealthy).toBe(true);
     expect(await w.call.add(1, 2)).toBe(3);
-  }, 40_000);
+  }, 30_000);
 
   it('an idle worker that stops answering (SIGSTOP) is marked unresponsive, and recovers on SIGCONT', async () => {
     const w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
