@@ -15,11 +15,22 @@ export interface ChildWorkerOptions {
    */
   namespace?: string;
   /**
-   * Most handlers running at once; further calls wait in arrival order.
-   * @default Infinity (unlimited)
+   * Most async handlers running at once; further calls wait in arrival order, up to `maxQueue`.
+   * A handler that returns a plain value never holds a slot. 64 is ample for I/O-bound handlers
+   * and keeps the memory held by calls in flight to a few MB whatever a caller sends; pass
+   * `Infinity` to lift the limit.
+   * @default 64
    * @example { maxConcurrency: 4 }
    */
   maxConcurrency?: number;
+  /**
+   * Most calls waiting for a free slot. A call beyond it is not kept: it gets an immediate error
+   * reply named `BusyError` with code `BUSY` (the parent rejects with a `MultifrostError` whose
+   * code is `'BUSY'`), so the caller can back off or retry. `Infinity` keeps every call.
+   * @default 1024
+   * @example { maxConcurrency: 8, maxQueue: 100 }
+   */
+  maxQueue?: number;
   /**
    * How long stop() lets in-flight calls finish before aborting their `signal`, in ms.
    * @default 5000

@@ -1,7 +1,7 @@
 /**
  * Which calls run, and when: admission (open or not, namespace, private and unknown names, the
- * list-functions call), the bounded-concurrency queue, the table of calls still running,
- * cancellation, and the drain a stop waits on. It touches no socket and no process: every answer
+ * list-functions call), the bounded-concurrency queue and the BUSY refusal beyond it, the table of
+ * calls still running, cancellation, and the drain a stop waits on. It touches no socket and no process: every answer
  * goes to a ReplySink, so a test can drive it with plain messages and a recording sink.
  */
 import {
@@ -34,9 +34,23 @@ export interface DispatcherOptions {
   /** The callable surface, by name; fixed for the dispatcher's life. */
   methods: ReadonlyMap<string, Method>;
   namespace: string;
-  /** Most handlers running at once. Default: unlimited. */
+  /** Most async handlers running at once. Default: {@link DEFAULT_MAX_CONCURRENCY}. */
   maxConcurrency?: number;
+  /** Most calls waiting for a slot; one more gets a BUSY reply. Default: {@link DEFAULT_MAX_QUEUE}. */
+  maxQueue?: number;
 }
+
+/**
+ * Enough parallelism for I/O-bound handlers (a database pool or an HTTP agent rarely gives more),
+ * small enough that the calls in flight (arguments, state, pending promises) stay a few MB, not
+ * whatever a flood of calls brings. A sync handler that returns at once never holds a slot.
+ */
+export const DEFAULT_MAX_CONCURRENCY = 64;
+/** A burst of 16x the slots can wait; beyond that a caller learns at once that it should back off. */
+export const DEFAULT_MAX_QUEUE = 1024;
+
+/** The wire name of the refusal; the parent maps it to `MultifrostError` code `BUSY`. */
+export const BUSY_ERROR_NAME = 'BusyError';
 
 interface Queued {
   msg: CallMessage;
@@ -51,6 +65,7 @@ export class Dispatcher {
   private readonly methods: ReadonlyMap<string, Method>;
   private readonly namespace: string;
   private readonly limit: number;
+  private readonly maxQueue: number;
   private readonly sink: ReplySink;
   /** Closed until the worker is running, and again once it stops: calls then get ShuttingDownError. */
   private accepting = false;
@@ -62,7 +77,8 @@ export class Dispatcher {
     this.owner = options.owner;
     this.methods = options.methods;
     this.namespace = options.namespace;
-    this.limit = options.maxConcurrency ?? Infinity;
+    this.limit = checkLimit('maxConcurrency', options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, 1);
+    this.maxQueue = checkLimit('maxQueue', options.maxQueue ?? DEFAULT_MAX_QUEUE, 0);
     this.sink = sink;
   }
 
@@ -113,6 +129,16 @@ export class Dispatcher {
       return;
     }
     if (this.active.size >= this.limit) {
+      if (this.queue.length >= this.maxQueue) {
+        // Refused, not held: a flood of calls costs one reply each instead of memory until it drains.
+        if (callDebug.enabled) callDebug('call %s refused: busy (%d queued)', msg.id, this.queue.length);
+        this.replyError(peer, msg, {
+          name: BUSY_ERROR_NAME,
+          message: `Worker is busy: ${this.active.size} calls running and ${this.queue.length} waiting (maxConcurrency ${this.limit}, maxQueue ${this.maxQueue})`,
+          code: 'BUSY',
+        });
+        return;
+      }
       if (callDebug.enabled) callDebug('call %s queued (%d running)', msg.id, this.active.size);
       this.queue.push({ msg, peer, method });
       return;
@@ -222,4 +248,14 @@ export class Dispatcher {
   private replyError(peer: Buffer, msg: CallMessage, init: ErrorInit): void {
     this.sink.send(peer, createError(msg.id, init, msg.app));
   }
+}
+
+/** A whole number >= `min`, or `Infinity` (asked for explicitly: unbounded). */
+function checkLimit(option: string, value: number, min: number): number {
+  if (value === Infinity || (Number.isInteger(value) && value >= min)) return value;
+  throw new MultifrostError(
+    'INVALID_ARGUMENT',
+    `${option} must be a whole number >= ${min} or Infinity, got ${String(value)}`,
+    { details: { option, value } },
+  );
 }

@@ -127,7 +127,13 @@ export class WorkerRuntime {
     const transport = transportFactory(this.options).service();
     const sender = new ReplySender(transport);
     const dispatcher = new Dispatcher(
-      { owner: this.owner, methods, namespace: this.namespace, maxConcurrency: this.options.maxConcurrency },
+      {
+        owner: this.owner,
+        methods,
+        namespace: this.namespace,
+        maxConcurrency: this.options.maxConcurrency,
+        maxQueue: this.options.maxQueue,
+      },
       sender,
     );
     this.transport = transport;

@@ -194,6 +194,8 @@ export function protocolErrorCode(name: string, message: string): MultifrostErro
       return 'NAMESPACE_MISMATCH';
     case 'ShuttingDownError':
       return 'SHUTTING_DOWN';
+    case 'BusyError':
+      return 'BUSY';
   }
   if (name === 'Error' || name === 'AttributeError' || name === 'TypeError') {
     if (/^Function '[^']*' not found/.test(message) || /^'[^']*' is not callable$/.test(message))

@@ -10,6 +10,7 @@ describe('protocolErrorCode', () => {
     ['PrivateMethodError', "Cannot call private method '_x'", 'PRIVATE_METHOD'],
     ['NamespaceError', "Namespace 'n' is not served by this worker", 'NAMESPACE_MISMATCH'],
     ['ShuttingDownError', 'Worker is shutting down', 'SHUTTING_DOWN'],
+    ['BusyError', 'Worker is busy: 64 calls running and 1024 waiting', 'BUSY'],
     // The public JS peer (plain Error) and Python peer (AttributeError / TypeError).
     ['Error', "Function 'x' not found or not callable", 'FUNCTION_NOT_FOUND'],
     ['AttributeError', "Function 'x' not found", 'FUNCTION_NOT_FOUND'],

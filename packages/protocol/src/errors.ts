@@ -28,7 +28,9 @@ export type MultifrostErrorCode =
   | 'FUNCTION_NOT_FOUND'
   | 'PRIVATE_METHOD'
   | 'NAMESPACE_MISMATCH'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  // The worker refused the call unrun: its slots and queue were full (try again later).
+  | 'BUSY';
 
 const BRAND = Symbol.for('multifrost.error');
 
