@@ -7,6 +7,7 @@ import type { ServiceRegistry } from '@multifrost/registry';
 import type { TransportFactory, TransportOptions } from '@multifrost/transport-zmq';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { OutputOption } from './output-sink.js';
+import type { SpawnChannel } from './private-channel.js';
 import type { ExitInfo } from './worker-process.js';
 
 export interface CallOptions {
@@ -156,6 +157,18 @@ export interface SpawnOptions extends ParentWorkerOptions {
    * @default 5000
    */
   closeGraceMs?: number;
+  /**
+   * How the worker reaches us. `'private'`: an `ipc://` socket in a fresh 0700 directory, handed
+   * over in `MULTIFROST_ENDPOINT` only, so no other local account can connect, take calls or
+   * forge replies (not on Windows). `'tcp'`: a free port on 127.0.0.1, in `COMLINK_ZMQ_PORT` too,
+   * which any local account can reach (see docs/security.md). `'auto'`: private for a Node worker
+   * (a `.ts`/`.js`/`.mjs`/`.cjs` script run by Node or tsx) on the default transport, TCP for the
+   * rest, such as public peers that read only `COMLINK_ZMQ_PORT`, and on Windows.
+   * @default 'auto'
+   * @example { channel: 'private' } // a Python worker that reads MULTIFROST_ENDPOINT
+   * @example { channel: 'tcp' }     // a Node script that connects to COMLINK_ZMQ_PORT itself
+   */
+  channel?: SpawnChannel;
 }
 
 export interface ConnectOptions extends ParentWorkerOptions {

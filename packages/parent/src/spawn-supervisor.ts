@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createShutdown, type MultifrostError } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { resolveCommand, type Command } from './command.js';
+import { chooseChannel, PrivateChannel, type ChannelChoice } from './private-channel.js';
 import { durationMs } from './durations.js';
 import * as messages from './messages.js';
 import type { RestartOptions, SpawnOptions } from './options.js';
@@ -25,6 +26,8 @@ export interface SpawnPlan {
   startTimeoutMs: number;
   closeGraceMs: number;
   autoRestart: RestartOptions | undefined;
+  /** Private ipc:// channel or TCP, decided once from the options, the command and the platform; absent means TCP. */
+  channel?: ChannelChoice;
 }
 
 /** Reads spawn()'s arguments: the script path (URL, absolute, or relative to `cwd`), the command, the limits. */
@@ -42,13 +45,21 @@ export function spawnPlan(
   // `spawn('./tool', './tool')`: the script is its own executable.
   const executable =
     options.executable !== undefined && options.executable === String(script) ? scriptPath : options.executable;
+  const command = resolveCommand(scriptPath, executable, options.args ?? [], cwd);
+  const transport = options.transport;
   const plan: SpawnPlan = {
-    command: resolveCommand(scriptPath, executable, options.args ?? [], cwd),
+    command,
     cwd,
     env: { ...process.env, ...options.env },
     startTimeoutMs: durationMs(options.startTimeoutMs, 'startTimeoutMs', 30_000),
     closeGraceMs: durationMs(options.closeGraceMs, 'closeGraceMs', 5_000),
     autoRestart: options.autoRestart ? (options.autoRestart === true ? {} : options.autoRestart) : undefined,
+    channel: chooseChannel(options.channel, {
+      command,
+      executable,
+      scriptPath,
+      customTransport: transport !== undefined && 'caller' in transport,
+    }),
   };
   return { options, plan, name: path.basename(scriptPath) };
 }
@@ -59,6 +70,8 @@ export class SpawnSupervisor implements WorkerStrategy {
   private lastExit: ExitInfo | undefined;
   private endpoint = '';
   private restartAttempts = 0;
+  /** The 0700 directory of our ipc socket; kept across restarts (the endpoint stays bound), removed on close. */
+  private privateChannel: PrivateChannel | undefined;
 
   constructor(
     private readonly host: WorkerHost,
@@ -70,14 +83,46 @@ export class SpawnSupervisor implements WorkerStrategy {
   }
 
   async start(): Promise<void> {
-    this.endpoint = await this.host.transport.bind();
+    this.endpoint = await this.bindEndpoint();
     await this.launch();
   }
 
+  /** The private ipc:// endpoint when the plan says so and the platform allows it, else any free TCP port. */
+  private async bindEndpoint(): Promise<string> {
+    const { host, plan } = this;
+    if (plan.channel?.channel !== 'private') {
+      debug('%s: TCP channel (%s)', host.name, plan.channel?.reason ?? 'default');
+      return host.transport.bind();
+    }
+    const made = PrivateChannel.create();
+    if (!made.channel) {
+      debug('%s: TCP channel: %s', host.name, made.reason);
+      return host.transport.bind();
+    }
+    this.privateChannel = made.channel;
+    try {
+      const endpoint = await host.transport.bind(made.channel.endpoint);
+      debug('%s: private channel %s (%s)', host.name, endpoint, plan.channel.reason);
+      return endpoint;
+    } catch (err) {
+      this.removePrivateChannel();
+      throw err;
+    }
+  }
+
+  private removePrivateChannel(): void {
+    this.privateChannel?.remove();
+    this.privateChannel = undefined;
+  }
+
   async abortStart(): Promise<void> {
-    if (this.proc && !this.proc.hasExited) {
-      this.proc.killGroup('SIGKILL');
-      await this.proc.waitExit(2000);
+    try {
+      if (this.proc && !this.proc.hasExited) {
+        this.proc.killGroup('SIGKILL');
+        await this.proc.waitExit(2000);
+      }
+    } finally {
+      this.removePrivateChannel();
     }
   }
 
@@ -86,6 +131,14 @@ export class SpawnSupervisor implements WorkerStrategy {
   }
 
   async close(): Promise<void> {
+    try {
+      await this.stopProcess();
+    } finally {
+      this.removePrivateChannel();
+    }
+  }
+
+  private async stopProcess(): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.hasExited) return;
     const grace = this.plan.closeGraceMs;
@@ -113,7 +166,13 @@ export class SpawnSupervisor implements WorkerStrategy {
     host.sink.resetStderr();
     const proc = new WorkerProcess(
       plan.command,
-      { cwd: plan.cwd, env: plan.env, endpoint: this.endpoint, port: host.transport.port },
+      {
+        cwd: plan.cwd,
+        env: plan.env,
+        endpoint: this.endpoint,
+        // Over the private channel there is no port to hand out: nothing listens on TCP.
+        port: this.privateChannel ? undefined : host.transport.port,
+      },
       host.sink,
     );
     this.proc = proc;

@@ -60,6 +60,8 @@ export class WorkerProcess {
       [ENV_WORKER_MODE]: '1',
       [ENV_PARENT_PID]: String(process.pid),
     };
+    // No port of ours: a stale one inherited from our own environment would point the worker elsewhere.
+    if (this.options.port === undefined) delete env[ENV_PORT];
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
