@@ -1,27 +1,94 @@
 /**
- * Connect mode: a Node worker's console output is also sent to its connected parents as
- * `stdout`/`stderr` messages (in spawn mode the parent reads our pipes instead, so nothing is
- * patched there). Local output is kept. Parents are tracked by routing id in a small bounded map,
- * so a busy service neither leaks memory nor sends one line N times to the same parent.
+ * Connect mode: a Node worker's console output is also sent, as `stdout`/`stderr` messages, to the
+ * parents that asked for it (in spawn mode the parent reads our pipes instead, so nothing is patched
+ * there). Local output is kept.
+ *
+ * Who gets it: a peer subscribes with `metadata.mf_output: true` on a heartbeat or call and leaves
+ * with `false`. Merely talking to the service subscribes nobody, so a stranger that sends heartbeats
+ * neither reads the output nor displaces a real parent. Subscribers are never evicted by newcomers:
+ * beyond the cap a new one is refused. The ROUTER does not say which peer disconnected (and sends to
+ * a gone peer are dropped silently, without an error), so a subscriber that has not sent anything
+ * for `idleMs` is taken to be gone; parents heartbeat every 5 s by default, and each one renews it.
  */
+import { OUTPUT_OPT_IN_KEY, type AppId, type Message } from '@multifrost/protocol';
 
-const MAX_PARENTS = 32;
+/** Generous: each is one parent process; a full set refuses newcomers rather than evicting. */
+export const DEFAULT_MAX_SUBSCRIBERS = 1024;
+/** Six default heartbeat intervals: a live parent is never dropped for a late beat or two. */
+export const DEFAULT_SUBSCRIBER_IDLE_MS = 30_000;
 
 type Write = typeof process.stdout.write;
+type Stream = 'stdout' | 'stderr';
+
+export type OutputSend = (peer: Buffer, stream: Stream, text: string, app: AppId) => void;
+
+export interface OutputForwarderOptions {
+  maxSubscribers?: number;
+  idleMs?: number;
+  /** Clock in ms, for tests. */
+  now?: () => number;
+}
+
+interface Subscriber {
+  peer: Buffer;
+  /** The app id the parent spoke with last: output goes back in its own profile (v3 or v4). */
+  app: AppId;
+  lastSeen: number;
+}
 
 export class OutputForwarder {
-  private readonly parents = new Map<string, Buffer>();
+  /** By routing id; a Map only because each entry also holds the peer's app id and last message time. */
+  private readonly subscribers = new Map<string, Subscriber>();
+  private readonly maxSubscribers: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
   private restoreFns: (() => void)[] = [];
   private sending = false;
+  /** Opt-ins turned away because the set was full; counted so a flood is visible, not silent. */
+  refused = 0;
 
-  constructor(private readonly send: (peer: Buffer, stream: 'stdout' | 'stderr', text: string) => void) {}
+  constructor(
+    private readonly send: OutputSend,
+    options: OutputForwarderOptions = {},
+  ) {
+    this.maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
+    this.idleMs = options.idleMs ?? DEFAULT_SUBSCRIBER_IDLE_MS;
+    this.now = options.now ?? Date.now;
+  }
 
-  /** Records a parent that spoke to us, most recent last. */
-  notePeer(peer: Buffer): void {
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  isSubscribed(peer: Buffer): boolean {
+    return this.subscribers.has(peer.toString('latin1'));
+  }
+
+  /** Every message from a peer: an opt-in (or opt-out) is applied, and a subscriber is kept alive. */
+  noteMessage(peer: Buffer, msg: Message): void {
     const key = peer.toString('latin1');
-    if (this.parents.has(key)) this.parents.delete(key);
-    else if (this.parents.size >= MAX_PARENTS) this.parents.delete(this.parents.keys().next().value!);
-    this.parents.set(key, peer);
+    const wish = msg.metadata?.[OUTPUT_OPT_IN_KEY];
+    const known = this.subscribers.get(key);
+    if (wish === false) {
+      this.subscribers.delete(key);
+      return;
+    }
+    const now = this.now();
+    if (known) {
+      known.lastSeen = now;
+      known.app = msg.app;
+      return;
+    }
+    // A heartbeat reply is our own echo coming back from a peer that is itself a child, not a request.
+    if (wish !== true || msg.metadata?.hb_response === true) return;
+    if (this.subscribers.size >= this.maxSubscribers) {
+      this.dropIdle(now);
+      if (this.subscribers.size >= this.maxSubscribers) {
+        this.refused++;
+        return;
+      }
+    }
+    this.subscribers.set(key, { peer, app: msg.app, lastSeen: now });
   }
 
   install(): void {
@@ -34,25 +101,40 @@ export class OutputForwarder {
     for (const restore of this.restoreFns.splice(0)) restore();
   }
 
-  private patch(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
+  /** Sends one piece of output to every live subscriber (the patched streams call this). */
+  forward(stream: Stream, text: string): void {
+    if (this.sending || this.subscribers.size === 0) return;
+    const trimmed = text.endsWith('\n') ? text.slice(0, -1) : text;
+    if (trimmed.length === 0) return;
+    const oldest = this.now() - this.idleMs;
+    // Guard against re-entry: a failure report written while sending must not loop.
+    this.sending = true;
+    try {
+      for (const [key, sub] of this.subscribers) {
+        if (sub.lastSeen < oldest) this.subscribers.delete(key);
+        else this.send(sub.peer, stream, trimmed, sub.app);
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private dropIdle(now: number): void {
+    const oldest = now - this.idleMs;
+    for (const [key, sub] of this.subscribers) if (sub.lastSeen < oldest) this.subscribers.delete(key);
+  }
+
+  private patch(stream: NodeJS.WriteStream, name: Stream): void {
     const original = stream.write;
     const forward = (chunk: unknown, encoding?: unknown): void => {
-      if (this.sending || this.parents.size === 0) return;
+      if (this.sending || this.subscribers.size === 0) return;
       const text =
         typeof chunk === 'string'
           ? chunk
           : chunk instanceof Uint8Array
             ? Buffer.from(chunk).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
             : String(chunk);
-      const trimmed = text.endsWith('\n') ? text.slice(0, -1) : text;
-      if (trimmed.length === 0) return;
-      // Guard against re-entry: a failure report written while sending must not loop.
-      this.sending = true;
-      try {
-        for (const peer of this.parents.values()) this.send(peer, name, trimmed);
-      } finally {
-        this.sending = false;
-      }
+      this.forward(name, text);
     };
     const patched = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
       forward(chunk, typeof rest[0] === 'string' ? rest[0] : undefined);

@@ -155,8 +155,8 @@ export class WorkerRuntime {
         this.leaseKeeper.start();
         endpoint = lease.entry.endpoint;
         if (this.options.forwardOutput !== false) {
-          this.forwarder = new OutputForwarder((peer, stream, text) =>
-            sender.sendQuiet(peer, createOutput(stream, text)),
+          this.forwarder = new OutputForwarder((peer, stream, text, app) =>
+            sender.sendQuiet(peer, createOutput(stream, text, app)),
           );
           this.forwarder.install();
         }
@@ -183,7 +183,7 @@ export class WorkerRuntime {
   }
 
   private onMessage(msg: Message, peer: Buffer): void {
-    this.forwarder?.notePeer(peer);
+    this.forwarder?.noteMessage(peer, msg);
     switch (msg.type) {
       case 'call':
         this.dispatcher!.call(msg, peer);

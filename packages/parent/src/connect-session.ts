@@ -3,7 +3,7 @@
  * there when it does not), connects to its endpoint, and follows it when it re-registers
  * elsewhere after going silent. The service's process is not ours: close() only disconnects.
  */
-import { isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import { OUTPUT_OPT_IN_KEY, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
 import { durationMs } from './durations.js';
@@ -21,6 +21,8 @@ export interface ConnectPlan {
   startTimeoutMs: number;
   /** The option name the user set the limit with, for messages (`startTimeoutMs` or the older `timeoutMs`). */
   timeoutOption: string;
+  /** Whether to ask the service for its console output (the `output` option is not `'ignore'`). */
+  wantsOutput: boolean;
 }
 
 /** Reads connect()'s arguments; `startTimeoutMs` wins over the older `timeoutMs`, and messages name the one used. */
@@ -33,6 +35,7 @@ export function connectPlan(serviceId: string, options: ConnectOptions): Connect
     registry: options.registry ?? new FileServiceRegistry(),
     startTimeoutMs: durationMs(options.startTimeoutMs ?? options.timeoutMs, option, 5_000),
     timeoutOption: option,
+    wantsOutput: options.output !== 'ignore',
   };
 }
 
@@ -46,7 +49,11 @@ export class ConnectSession implements WorkerStrategy {
   constructor(
     private readonly host: WorkerHost,
     private readonly plan: ConnectPlan,
-  ) {}
+  ) {
+    // A service forwards its output only to parents that ask (docs/protocol.md#extensions); the
+    // start-up probe carries it, so the subscription exists before the first call.
+    if (plan.wantsOutput) host.heartbeat.addMetadata({ [OUTPUT_OPT_IN_KEY]: true });
+  }
 
   async start(): Promise<void> {
     const { plan, host } = this;

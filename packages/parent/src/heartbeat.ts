@@ -56,6 +56,8 @@ export class HeartbeatMonitor {
   private interval: NodeJS.Timeout | undefined;
   private misses = 0;
   private unresponsive = false;
+  /** Extra keys every probe carries (the connect-mode output opt-in). */
+  private extraMetadata: Record<string, unknown> | undefined;
 
   constructor(
     private readonly options: HeartbeatOptions,
@@ -70,9 +72,16 @@ export class HeartbeatMonitor {
     return this.misses;
   }
 
+  /** Adds keys to the metadata of every later heartbeat; peers ignore keys they do not know. */
+  addMetadata(metadata: Record<string, unknown>): void {
+    this.extraMetadata = { ...this.extraMetadata, ...metadata };
+  }
+
   /** Sends one heartbeat; resolves with the RTT in ms, rejects after `timeoutMs`. */
   probe(timeoutMs: number): Promise<number> {
     const msg = createHeartbeat(this.hooks.app);
+    // hb_timestamp stays: the extras go first so they can never overwrite the protocol's own key.
+    if (this.extraMetadata) msg.metadata = { ...this.extraMetadata, ...msg.metadata };
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.probes.delete(msg.id);

@@ -59,3 +59,10 @@ export const ENV_HOME = 'MULTIFROST_HOME';
  * dispatch; other peers reply with an error, and the parent then falls back to their own names.
  */
 export const LIST_FUNCTIONS_CALL = '__multifrost_list_functions__';
+
+/**
+ * Metadata key (extension) by which a parent asks a connect-mode service for its console output:
+ * `true` subscribes, `false` unsubscribes. It rides on heartbeat and call metadata, which every
+ * public peer carries through or ignores, so nobody gets a service's output without asking.
+ */
+export const OUTPUT_OPT_IN_KEY = 'mf_output';

@@ -14,6 +14,7 @@ export {
   ENV_ENDPOINT,
   ENV_HOME,
   LIST_FUNCTIONS_CALL,
+  OUTPUT_OPT_IN_KEY,
 } from './constants.js';
 export type { AppId, ProtocolVersion, ProtocolLimits } from './constants.js';
 
