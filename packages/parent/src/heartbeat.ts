@@ -77,6 +77,14 @@ export class HeartbeatMonitor {
     this.extraMetadata = { ...this.extraMetadata, ...metadata };
   }
 
+  /**
+   * The extras for calls to carry too, only when no periodic heartbeat does: a service forgets an
+   * output subscriber it has not heard from in a while, and a call must be able to renew it.
+   */
+  get callMetadata(): Record<string, unknown> | undefined {
+    return this.options.intervalMs > 0 ? undefined : this.extraMetadata;
+  }
+
   /** Sends one heartbeat; resolves with the RTT in ms, rejects after `timeoutMs`. */
   probe(timeoutMs: number): Promise<number> {
     const msg = createHeartbeat(this.hooks.app);

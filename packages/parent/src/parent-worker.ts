@@ -292,13 +292,15 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       return Promise.reject(messages.circuitOpen(this.name, fn, circuit!.consecutiveFailures, circuit!.resetTimeoutMs));
     // A timeout the user chose travels with the call; the built-in default stays here (28 bytes less).
     const carryDeadline = Number.isFinite(ms) && (options.timeoutMs !== undefined || this.defaultDeadlineTravels);
+    const extra = this.heartbeat.callMetadata;
+    const metadata = extra ? { ...extra, ...options.metadata } : options.metadata;
     const msg: Message = createCall({
       function: fn,
       args,
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
       app: this.app,
       clientName: options.clientName ?? this.clientName,
-      metadata: carryDeadline ? { ...options.metadata, deadline: (Date.now() + ms) / 1000 } : options.metadata,
+      metadata: carryDeadline ? { ...metadata, deadline: (Date.now() + ms) / 1000 } : metadata,
     });
     return this.calls.add(msg, fn, ms, signal, admitted === 'probe', state === 'ready');
   }
