@@ -1,0 +1,134 @@
+/**
+ * Spawn mode against another local account: a stranger (uid 65534, via setpriv) tries to reach a
+ * spawned Node worker's endpoint. Over the private channel it cannot connect (the socket lives in
+ * a 0700 directory), receives no call, and every answer is the real worker's. A TCP-channel worker
+ * in the same test shows the stranger's probe does reach what it can reach, so the check can fail.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ParentWorker } from 'multifrost';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixture, quiet, tempHome, waitFor } from './helpers/workers.js';
+
+const STRANGER = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/** Why the stranger cannot be played here, or undefined when it can. */
+function cannotPlayStranger(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux (setpriv, /proc)';
+  if (process.getuid?.() !== 0) return 'needs root to run a process as uid 65534 (setpriv)';
+  const probe = spawnSync('setpriv', [
+    ...STRANGER,
+    process.execPath,
+    '-e',
+    `require('fs').accessSync(${JSON.stringify(fixture('stranger-router.mjs'))})`,
+  ]);
+  if (probe.error) return `setpriv is not available: ${probe.error.message}`;
+  if (probe.status !== 0) return `uid 65534 cannot run node or read the fixtures: ${String(probe.stderr).trim()}`;
+  return undefined;
+}
+const skipReason = cannotPlayStranger();
+if (skipReason) console.warn(`stranger-spawn tests skipped: ${skipReason}`);
+
+const cleanup: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+/** The environment the worker process was started with, as the kernel kept it. */
+function startEnv(pid: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/** What a plain Unix-socket or TCP connect says when the stranger makes it. */
+function strangerConnect(target: { path: string } | { port: number }): string {
+  const code = `const s = require('net').connect(${JSON.stringify(target)});
+s.on('connect', () => { console.log('CONNECTED'); s.destroy(); });
+s.on('error', (e) => console.log(e.code));`;
+  const r = spawnSync('setpriv', [...STRANGER, process.execPath, '-e', code], { encoding: 'utf8', timeout: 10_000 });
+  return r.stdout.trim();
+}
+
+function startStranger(endpoint: string): { proc: ChildProcess; lines: Record<string, unknown>[] } {
+  const proc = spawn('setpriv', [...STRANGER, process.execPath, fixture('stranger-router.mjs'), endpoint], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let buf = '';
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      lines.push(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf('\n');
+    }
+  });
+  cleanup.push(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGKILL');
+      await new Promise((r) => proc.once('exit', r));
+    }
+  });
+  return { proc, lines };
+}
+
+describe.skipIf(skipReason !== undefined)('spawn mode against another local account (uid 65534)', () => {
+  it('a Node worker gets a private ipc:// channel the stranger cannot connect to; 100 calls all get the real answers', async () => {
+    const { home, cleanup: rmHome } = tempHome();
+    cleanup.push(rmHome);
+    const worker = await ParentWorker.spawn(fixture('math-worker.ts'), { ...quiet, env: { MULTIFROST_HOME: home } });
+    cleanup.push(() => worker.close());
+
+    const env = startEnv(worker.pid!);
+    expect(env.COMLINK_ZMQ_PORT).toBeUndefined();
+    expect(env.MULTIFROST_ENDPOINT).toMatch(/^ipc:\/\//);
+    const socketPath = env.MULTIFROST_ENDPOINT!.slice('ipc://'.length);
+    const dir = path.dirname(socketPath);
+    const st = statSync(dir);
+    expect(st.mode & 0o777).toBe(0o700);
+    expect(st.uid).toBe(process.getuid!());
+    expect(statSync(socketPath).isSocket()).toBe(true);
+
+    // The socket file itself is there, yet the kernel refuses the stranger at the directory.
+    expect(strangerConnect({ path: socketPath })).toBe('EACCES');
+
+    const stranger = startStranger(env.MULTIFROST_ENDPOINT!);
+    await waitFor(
+      () => stranger.lines.some((l) => l.event === 'connect:retry' || l.event === 'connect'),
+      20_000,
+      "the stranger's first connect attempt",
+    );
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => worker.call.add(i, 1)));
+    expect(answers).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(stranger.lines.find((l) => l.event === 'started')).toMatchObject({ uid: 65534 });
+    expect(stranger.lines.some((l) => l.event === 'connect')).toBe(false);
+    expect(stranger.lines.filter((l) => 'got' in l)).toEqual([]);
+
+    await worker.close();
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("control: a worker on channel 'tcp' hands out a port the same stranger probe does reach", async () => {
+    const { home, cleanup: rmHome } = tempHome();
+    cleanup.push(rmHome);
+    const worker = await ParentWorker.spawn(fixture('math-worker.ts'), {
+      ...quiet,
+      channel: 'tcp',
+      env: { MULTIFROST_HOME: home },
+    });
+    cleanup.push(() => worker.close());
+    const env = startEnv(worker.pid!);
+    expect(env.MULTIFROST_ENDPOINT).toMatch(/^tcp:\/\/127\.0\.0\.1:/);
+    const port = Number(env.COMLINK_ZMQ_PORT);
+    expect(port).toBeGreaterThan(0);
+    // What the private channel prevents: any local account can open this port (docs/security.md).
+    expect(strangerConnect({ port })).toBe('CONNECTED');
+    expect(await worker.call.add(2, 3)).toBe(5);
+  });
+});
