@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ParentWorker } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { MathWorker } from './fixtures/math-worker.js';
 import { fixture, quiet, tempHome, waitFor } from './helpers/workers.js';
 
 const STRANGER = ['--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -82,7 +83,10 @@ describe.skipIf(skipReason !== undefined)('spawn mode against another local acco
   it('a Node worker gets a private ipc:// channel the stranger cannot connect to; 100 calls all get the real answers', async () => {
     const { home, cleanup: rmHome } = tempHome();
     cleanup.push(rmHome);
-    const worker = await ParentWorker.spawn(fixture('math-worker.ts'), { ...quiet, env: { MULTIFROST_HOME: home } });
+    const worker = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
+      ...quiet,
+      env: { MULTIFROST_HOME: home },
+    });
     cleanup.push(() => worker.close());
 
     const env = startEnv(worker.pid!);
@@ -117,7 +121,7 @@ describe.skipIf(skipReason !== undefined)('spawn mode against another local acco
   it("control: a worker on channel 'tcp' hands out a port the same stranger probe does reach", async () => {
     const { home, cleanup: rmHome } = tempHome();
     cleanup.push(rmHome);
-    const worker = await ParentWorker.spawn(fixture('math-worker.ts'), {
+    const worker = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
       ...quiet,
       channel: 'tcp',
       env: { MULTIFROST_HOME: home },
