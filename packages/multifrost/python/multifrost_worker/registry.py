@@ -2,7 +2,9 @@
 
 The lock is a file created with O_CREAT|O_EXCL (the same lock the TypeScript, Go and Rust peers
 take), broken when older than STALE_AFTER seconds because its holder must have crashed. Writes go
-through a temporary file and a rename so a reader never sees half a file.
+through a temporary file and a rename so a reader never sees half a file. The folder is created
+0700 and every file 0600 whatever the umask, as the TypeScript peer does: the registry says which
+port serves which call, and no other account should read or rewrite that.
 """
 from __future__ import annotations
 
@@ -21,6 +23,40 @@ def registry_home() -> str:
     return os.environ.get("MULTIFROST_HOME") or os.path.join(os.path.expanduser("~"), ".multifrost")
 
 
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def make_private_dirs(path: str) -> None:
+    """Creates `path` and any missing parents 0700. A folder that already exists is left as it is."""
+    missing = []
+    while path and not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, DIR_MODE)
+        except FileExistsError:
+            continue  # another process made it first; its mode is its business
+        # mkdir's mode passes through the umask, which may take away the owner's own bits.
+        os.chmod(folder, DIR_MODE)
+
+
+def open_private(path: str) -> int:
+    """A new file for writing, 0600 whatever the umask (O_EXCL: never someone else's file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    if hasattr(os, "fchmod"):
+        try:
+            os.fchmod(fd, FILE_MODE)
+        except BaseException:
+            os.close(fd)
+            raise
+    return fd
+
+
 def pid_alive(pid: Any) -> bool:
     # psutil rather than os.kill(pid, 0): on Windows that call would terminate the process.
     return isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and psutil.pid_exists(pid)
@@ -37,11 +73,11 @@ class ServiceRegistry:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        os.makedirs(self.home, exist_ok=True)
+        make_private_dirs(self.home)
         deadline = time.time() + self.LOCK_TIMEOUT
         while True:
             try:
-                fd = os.open(self.lock_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                fd = open_private(self.lock_file)
                 os.write(fd, str(os.getpid()).encode())
                 os.close(fd)
                 break
@@ -78,7 +114,7 @@ class ServiceRegistry:
 
     def _write(self, data: Dict[str, Any]) -> None:
         tmp = f"{self.file}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "w") as f:
+        with os.fdopen(open_private(tmp), "w") as f:
             json.dump(data, f, indent=2)
             f.flush()
             os.fsync(f.fileno())
