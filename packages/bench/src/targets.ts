@@ -35,7 +35,8 @@ export type TargetName =
   | 'raw-big'
   | 'raw-128'
   | 'raw-129'
-  | 'multifrost-timeout';
+  | 'multifrost-timeout'
+  | 'multifrost-tcp';
 export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-python', 'fork-ipc', 'http'];
 /**
  * Mixed pairs for locating a cost (focus.ts only): the raw parent against the Multifrost child and
@@ -45,7 +46,8 @@ export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-pytho
  * with calls of exactly 128 and 129 bytes (`add(1,2)` with a 35- or 36-character id, no metadata):
  * either side of that threshold, above which zeromq.js sends by reference and receives into
  * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
- * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`).
+ * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`). `multifrost-tcp` is Multifrost
+ * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it.
  */
 export const EXPERIMENTS: TargetName[] = [
   'transport-child',
@@ -55,6 +57,7 @@ export const EXPERIMENTS: TargetName[] = [
   'raw-128',
   'raw-129',
   'multifrost-timeout',
+  'multifrost-tcp',
 ];
 
 export async function startClient(target: TargetName): Promise<Client> {
@@ -68,6 +71,8 @@ export async function startClient(target: TargetName): Promise<Client> {
         executable: CHILD_NODE,
         defaultTimeoutMs: 60_000,
       });
+    case 'multifrost-tcp':
+      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
     case 'transport-child':
       return startRaw('transport-child.mjs');
     case 'raw-big':
@@ -79,7 +84,8 @@ export async function startClient(target: TargetName): Promise<Client> {
     case 'raw-parent-mf-child':
       return startRaw('multifrost-child.mjs');
     case 'mf-parent-raw-child':
-      return startMultifrost(path.join(servers, 'raw-zmq-child.mjs'), { executable: CHILD_NODE });
+      // The raw child reads only COMLINK_ZMQ_PORT, like a public peer.
+      return startMultifrost(path.join(servers, 'raw-zmq-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
     case 'multifrost-python':
       return startMultifrost(path.join(servers, 'python_child.py'), { executable: pythonBin() });
     case 'fork-ipc':
@@ -92,7 +98,7 @@ export async function startClient(target: TargetName): Promise<Client> {
 /** The parent with its default options (as a user gets it), but for the executable and silenced output. */
 async function startMultifrost(
   script: string,
-  options: { executable?: string; defaultTimeoutMs?: number },
+  options: { executable?: string; defaultTimeoutMs?: number; channel?: 'private' | 'tcp' },
 ): Promise<Client> {
   const w = await ParentWorker.spawn(script, { ...options, output: 'ignore' });
   return {
