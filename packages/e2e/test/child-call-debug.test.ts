@@ -50,7 +50,7 @@ describe('multifrost:child:calls', () => {
     await withWorker('multifrost:child', async (w, stderr) => {
       expect(await w.call.add(1, 1)).toBe(2);
       await waitFor(
-        () => stderr.some((l) => l.includes(' multifrost:child running in spawn mode on port ')),
+        () => stderr.some((l) => l.includes(' multifrost:child running in spawn mode on ')),
         10_000,
         'the running line',
       );
