@@ -165,7 +165,7 @@ export interface SpawnOptions extends ParentWorkerOptions {
    * (a `.ts`/`.js`/`.mjs`/`.cjs` script run by Node or tsx) on the default transport, TCP for the
    * rest, such as public peers that read only `COMLINK_ZMQ_PORT`, and on Windows.
    * @default 'auto'
-   * @example { channel: 'private' } // a Python worker that reads MULTIFROST_ENDPOINT
+   * @example { channel: 'private' } // a non-Node worker that connects to MULTIFROST_ENDPOINT
    * @example { channel: 'tcp' }     // a Node script that connects to COMLINK_ZMQ_PORT itself
    */
   channel?: SpawnChannel;
