@@ -30,7 +30,7 @@ export interface ChannelContext {
 }
 
 const NODE_SCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs']);
-const NODE_LAUNCHERS = new Set(['node', 'nodejs', 'tsx', 'bun', 'deno']);
+const NODE_LAUNCHERS = new Set(['node', 'nodejs', 'tsx']);
 
 /**
  * A worker run by Node (or tsx) from a JS/TS script is our own child, which reads

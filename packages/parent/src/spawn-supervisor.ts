@@ -183,7 +183,12 @@ export class SpawnSupervisor implements WorkerStrategy {
       host,
       Date.now() + plan.startTimeoutMs,
       plan.startTimeoutMs,
-      () => messages.spawnSilent(plan.startTimeoutMs),
+      () =>
+        messages.spawnSilent(plan.startTimeoutMs) +
+        (this.privateChannel
+          ? `. It was given the private channel (MULTIFROST_ENDPOINT=${this.endpoint}, no COMLINK_ZMQ_PORT): ` +
+            "a worker that reads only COMLINK_ZMQ_PORT needs { channel: 'tcp' }"
+          : ''),
       proc.exited,
     );
   }

@@ -133,6 +133,7 @@ describe('spawn() over the private channel', () => {
       env: { COMLINK_ZMQ_PORT: '4242' },
     }).catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('START_FAILED');
+    expect((err as Error).message).toContain("needs { channel: 'tcp' }");
     const seen = JSON.parse(readFileSync(report, 'utf8')) as { endpoint: string | null; port: string | null };
     expect(seen.port).toBeNull();
     expect(seen.endpoint).toMatch(/^ipc:\/\/.*\/multifrost-[^/]+\/w\.sock$/);
