@@ -5,7 +5,7 @@
  * in the same test shows the stranger's probe does reach what it can reach, so the check can fail.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ParentWorker } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,30 @@ function startEnv(pid: number): Record<string, string> {
   return env;
 }
 
+/** Inodes of the TCP sockets this process has listening, from /proc (what any account can list). */
+function ownTcpListeners(): Set<string> {
+  const mine = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) mine.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const listening = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[9] !== undefined && mine.has(f[9])) listening.add(f[9]);
+    }
+  }
+  return listening;
+}
+
+const added = (before: Set<string>, after: Set<string>): string[] => [...after].filter((i) => !before.has(i));
+
 /** What a plain Unix-socket or TCP connect says when the stranger makes it. */
 function strangerConnect(target: { path: string } | { port: number }): string {
   const code = `const s = require('net').connect(${JSON.stringify(target)});
@@ -83,11 +107,13 @@ describe.skipIf(skipReason !== undefined)('spawn mode against another local acco
   it('a Node worker gets a private ipc:// channel the stranger cannot connect to; 100 calls all get the real answers', async () => {
     const { home, cleanup: rmHome } = tempHome();
     cleanup.push(rmHome);
+    const listenersBefore = ownTcpListeners();
     const worker = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
       ...quiet,
       env: { MULTIFROST_HOME: home },
     });
     cleanup.push(() => worker.close());
+    expect(added(listenersBefore, ownTcpListeners())).toEqual([]);
 
     const env = startEnv(worker.pid!);
     expect(env.COMLINK_ZMQ_PORT).toBeUndefined();
@@ -121,12 +147,15 @@ describe.skipIf(skipReason !== undefined)('spawn mode against another local acco
   it("control: a worker on channel 'tcp' hands out a port the same stranger probe does reach", async () => {
     const { home, cleanup: rmHome } = tempHome();
     cleanup.push(rmHome);
+    const listenersBefore = ownTcpListeners();
     const worker = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), {
       ...quiet,
       channel: 'tcp',
       env: { MULTIFROST_HOME: home },
     });
     cleanup.push(() => worker.close());
+    // The same /proc check does see the TCP listener here.
+    expect(added(listenersBefore, ownTcpListeners())).toHaveLength(1);
     const env = startEnv(worker.pid!);
     expect(env.MULTIFROST_ENDPOINT).toMatch(/^tcp:\/\/127\.0\.0\.1:/);
     const port = Number(env.COMLINK_ZMQ_PORT);
