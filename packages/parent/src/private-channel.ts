@@ -16,6 +16,8 @@ export interface ChannelChoice {
   channel: 'private' | 'tcp';
   /** Why, for the debug line. */
   reason: string;
+  /** The user asked for this channel by name (then a private channel that cannot be made is an error). */
+  explicit: boolean;
 }
 
 export interface ChannelContext {
@@ -54,7 +56,7 @@ export function chooseChannel(option: SpawnChannel | undefined, ctx: ChannelCont
   const platform = ctx.platform ?? process.platform;
   switch (value) {
     case 'tcp':
-      return { channel: 'tcp', reason: "channel: 'tcp'" };
+      return { channel: 'tcp', reason: "channel: 'tcp'", explicit: true };
     case 'private':
       if (!supportsIpc(platform)) {
         throw new MultifrostError(
@@ -62,12 +64,14 @@ export function chooseChannel(option: SpawnChannel | undefined, ctx: ChannelCont
           `channel: 'private' needs ipc:// sockets, which ${platform} does not have; use channel: 'tcp' or 'auto'`,
         );
       }
-      return { channel: 'private', reason: "channel: 'private'" };
+      return { channel: 'private', reason: "channel: 'private'", explicit: true };
     case 'auto':
-      if (!supportsIpc(platform)) return { channel: 'tcp', reason: `no ipc:// on ${platform}` };
-      if (ctx.customTransport) return { channel: 'tcp', reason: 'a custom transport binds its own endpoint' };
-      if (!isNodeWorker(ctx)) return { channel: 'tcp', reason: 'not a Node worker (may read only COMLINK_ZMQ_PORT)' };
-      return { channel: 'private', reason: 'Node worker' };
+      if (!supportsIpc(platform)) return { channel: 'tcp', reason: `no ipc:// on ${platform}`, explicit: false };
+      if (ctx.customTransport)
+        return { channel: 'tcp', reason: 'a custom transport binds its own endpoint', explicit: false };
+      if (!isNodeWorker(ctx))
+        return { channel: 'tcp', reason: 'not a Node worker (may read only COMLINK_ZMQ_PORT)', explicit: false };
+      return { channel: 'private', reason: 'Node worker', explicit: false };
     default:
       throw new MultifrostError(
         'INVALID_ARGUMENT',

@@ -5,7 +5,7 @@
  * whatever the worker started goes too, not just a launcher such as tsx).
  */
 import path from 'node:path';
-import { createShutdown, type MultifrostError } from '@multifrost/protocol';
+import { createShutdown, MultifrostError } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { resolveCommand, type Command } from './command.js';
 import { chooseChannel, PrivateChannel, type ChannelChoice } from './private-channel.js';
@@ -94,8 +94,17 @@ export class SpawnSupervisor implements WorkerStrategy {
       debug('%s: TCP channel (%s)', host.name, plan.channel?.reason ?? 'default');
       return host.transport.bind();
     }
-    const made = PrivateChannel.create();
+    let made: ReturnType<typeof PrivateChannel.create>;
+    try {
+      made = PrivateChannel.create();
+    } catch (err) {
+      made = { channel: undefined, reason: `could not make the channel directory: ${(err as Error).message}` };
+    }
     if (!made.channel) {
+      // Asked for outright, the private channel is a promise we must not quietly break.
+      if (plan.channel.explicit) {
+        throw new MultifrostError('START_FAILED', `${host.name}: no private channel: ${made.reason}`);
+      }
       debug('%s: TCP channel: %s', host.name, made.reason);
       return host.transport.bind();
     }

@@ -51,7 +51,8 @@ describe('chooseChannel', () => {
   });
 
   it("an explicit option wins; 'private' on Windows and unknown values are refused", () => {
-    expect(chooseChannel('private', ctx('w.py')).channel).toBe('private');
+    expect(chooseChannel('private', ctx('w.py'))).toMatchObject({ channel: 'private', explicit: true });
+    expect(chooseChannel('auto', ctx('w.ts')).explicit).toBe(false);
     expect(chooseChannel('tcp', ctx('w.ts')).channel).toBe('tcp');
     expect(() => chooseChannel('private', ctx('w.ts', undefined, { platform: 'win32' }))).toThrow(/win32/);
     expect(() => chooseChannel('udp' as 'tcp', ctx('w.ts'))).toThrow(/'private', 'tcp' or 'auto'/);
