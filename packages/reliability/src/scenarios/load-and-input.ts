@@ -353,6 +353,8 @@ export const unservable: Scenario = {
     const t0 = Date.now();
     const err = (await ParentWorker.spawn(fixture('v3-only.mjs'), {
       output: 'ignore',
+      // Like the public peers, it reads only COMLINK_ZMQ_PORT.
+      channel: 'tcp',
       protocol: 'v4',
       startTimeoutMs: 1_500,
     }).catch((e: unknown) => e)) as MultifrostError;
