@@ -1,4 +1,5 @@
 /** Every scenario of the reliability suite, in issue order. */
+import { callFlood } from './call-flood.js';
 import { badValues, hostileFrames, soak, unservable } from './load-and-input.js';
 import { neverStarts, parentDeath, restartUnderLoad, sigkillInFlight, sigstop } from './process-faults.js';
 import { registryStorm } from './registry-storm.js';
@@ -15,4 +16,5 @@ export const SCENARIOS: Scenario[] = [
   registryStorm,
   neverStarts,
   unservable,
+  callFlood,
 ];
