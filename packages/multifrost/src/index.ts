@@ -7,6 +7,7 @@ export type {
   CallOptions,
   ParentWorkerOptions,
   SpawnOptions,
+  SpawnChannel,
   ConnectOptions,
   RestartOptions,
   RestartInfo,

@@ -17,3 +17,4 @@ export type { ExitInfo } from './worker-process.js';
 export type { OutputOption, OutputHandler, OutputStream } from './output-sink.js';
 export { MultifrostError, RemoteCallError, isMultifrostError } from '@multifrost/protocol';
 export type { MultifrostErrorCode } from '@multifrost/protocol';
+export type { SpawnChannel } from './private-channel.js';
