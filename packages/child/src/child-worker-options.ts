@@ -69,7 +69,8 @@ export interface ChildWorkerOptions {
    */
   exitOnStop?: boolean;
   /**
-   * Connect mode: forward console output to connected parents.
+   * Connect mode: forward console output to the parents that asked for it (`metadata.mf_output` in their
+   * heartbeats or calls; our ParentWorker does unless its `output` is `ignore`).
    * @default true
    */
   forwardOutput?: boolean;
