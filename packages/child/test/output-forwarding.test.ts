@@ -1,11 +1,11 @@
 /** The subscriber rules of connect-mode output forwarding: who gets a service's console output. */
-import { APP_V3, APP_V4, OUTPUT_OPT_IN_KEY, createCall, createHeartbeat, type Message } from '@multifrost/protocol';
+import { APP_V3, APP_V4, OUTPUT_OPT_IN_KEY, createCall, createHeartbeat, type AppId, type Message } from '@multifrost/protocol';
 import { describe, expect, it } from 'vitest';
 import { OutputForwarder } from '../src/output-forwarding.js';
 
 const peer = (n: number) => Buffer.from(`peer-${n}`);
 
-function heartbeat(optIn?: boolean, app = APP_V3): Message {
+function heartbeat(optIn?: boolean, app: AppId = APP_V3): Message {
   const msg = createHeartbeat(app);
   if (optIn !== undefined) msg.metadata = { ...msg.metadata, [OUTPUT_OPT_IN_KEY]: optIn };
   return msg;
