@@ -1,5 +1,13 @@
 /** The subscriber rules of connect-mode output forwarding: who gets a service's console output. */
-import { APP_V3, APP_V4, OUTPUT_OPT_IN_KEY, createCall, createHeartbeat, type AppId, type Message } from '@multifrost/protocol';
+import {
+  APP_V3,
+  APP_V4,
+  OUTPUT_OPT_IN_KEY,
+  createCall,
+  createHeartbeat,
+  type AppId,
+  type Message,
+} from '@multifrost/protocol';
 import { describe, expect, it } from 'vitest';
 import { OutputForwarder } from '../src/output-forwarding.js';
 

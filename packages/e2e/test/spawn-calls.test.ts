@@ -6,7 +6,9 @@ import { fixture, quiet } from './helpers/workers.js';
 let w: ParentWorker<MathWorker>;
 
 beforeAll(async () => {
-  w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), quiet);
+  // The 3000-call correlation test below is past the default queue (64 running + 1024 waiting; beyond
+  // that a call gets BUSY, see busy.test.ts), so this worker queues without limit.
+  w = await ParentWorker.spawn<MathWorker>(fixture('math-worker.ts'), { ...quiet, env: { MF_MAX_QUEUE: 'Infinity' } });
 });
 afterAll(async () => {
   await w?.close();
