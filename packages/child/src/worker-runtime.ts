@@ -32,6 +32,7 @@ import { ProcessLifecycle, type StopReason } from './lifecycle.js';
 import { OutputForwarder } from './output-forwarding.js';
 import { assertNoReservedOwnFields } from './reserved-names.js';
 import { ReplySender } from './reply-sender.js';
+import { removeOrphanedChannel } from './orphaned-channel.js';
 import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
 
 const debug = createDebug('multifrost:child');
@@ -227,7 +228,10 @@ export class WorkerRuntime {
     if (this.startPromise) await this.startPromise.catch(() => undefined);
     if (this.state === 'stopped') return;
     this.state = 'stopping';
-    if (reason === 'parent-gone') this.lifecycle.parentGone();
+    if (reason === 'parent-gone') {
+      removeOrphanedChannel(this.spawnEnv?.endpoint);
+      this.lifecycle.parentGone();
+    }
     await this.dispatcher!.drain(this.options.shutdownGraceMs ?? 5000);
     // Let replies already queued reach the parent before the socket goes.
     await Promise.race([this.sender!.flush(), delay(1000)]);

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ParentWorker, zmqTransport, type MultifrostError } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,10 +90,18 @@ describe('shutdown', () => {
     });
     expect(isAlive(pids.worker)).toBe(true);
     expect(isAlive(pids.grandchild)).toBe(true);
+    // The private channel the parent made: with the parent SIGKILLed, only the worker can remove it.
+    const endpoint = readFileSync(`/proc/${pids.worker}/environ`, 'utf8')
+      .split('\0')
+      .find((kv) => kv.startsWith('MULTIFROST_ENDPOINT='))
+      ?.slice('MULTIFROST_ENDPOINT=ipc://'.length);
+    expect(endpoint).toMatch(/multifrost-\w{6}\/w\.sock$/);
+    expect(existsSync(endpoint!)).toBe(true);
     parent.kill('SIGKILL');
     const t0 = Date.now();
     await waitFor(() => !isAlive(pids.worker) && !isAlive(pids.grandchild), 2_000, 'worker and grandchild to exit');
     expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(existsSync(path.dirname(endpoint!))).toBe(false);
   });
 });
 
