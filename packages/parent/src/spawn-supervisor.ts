@@ -92,7 +92,7 @@ export class SpawnSupervisor implements WorkerStrategy {
     const { host, plan } = this;
     if (plan.channel?.channel !== 'private') {
       debug('%s: TCP channel (%s)', host.name, plan.channel?.reason ?? 'default');
-      return host.transport.bind();
+      return this.bindTcp();
     }
     let made: ReturnType<typeof PrivateChannel.create>;
     try {
@@ -106,7 +106,7 @@ export class SpawnSupervisor implements WorkerStrategy {
         throw new MultifrostError('START_FAILED', `${host.name}: no private channel: ${made.reason}`);
       }
       debug('%s: TCP channel: %s', host.name, made.reason);
-      return host.transport.bind();
+      return this.bindTcp();
     }
     this.privateChannel = made.channel;
     try {
@@ -117,6 +117,15 @@ export class SpawnSupervisor implements WorkerStrategy {
       this.removePrivateChannel();
       throw err;
     }
+  }
+
+  /**
+   * Any local account can connect to a loopback port, and our DEALER would share calls with it, so
+   * the port serves one connection at a time: the worker's. When it goes (exit, restart, a ZMTP
+   * drop), the next connection is admitted; see docs/security.md.
+   */
+  private bindTcp(): Promise<string> {
+    return this.host.transport.bind(undefined, { acceptOnlyFirstPeer: true });
   }
 
   private removePrivateChannel(): void {

@@ -6,4 +6,11 @@ export { zmqTransport } from './zmq-transport.js';
 export { createCallerTransport } from './caller-transport.js';
 export { createServiceTransport } from './service-transport.js';
 export { tcpEndpoint, portOf, hostOf, isTcp } from './endpoint.js';
-export type { CallerTransport, ServiceTransport, TransportFactory, TransportOptions, TransportStats } from './types.js';
+export type {
+  BindOptions,
+  CallerTransport,
+  ServiceTransport,
+  TransportFactory,
+  TransportOptions,
+  TransportStats,
+} from './types.js';

@@ -12,7 +12,8 @@ import { checkEndpoint, hostOf, isIpv6, isLoopback, isTcp, portOf, tcpEndpoint }
 import { resolveOptions, type ZmqSocketOptions } from './options.js';
 import { PeerTracker } from './peer-tracker.js';
 import { createStats } from './stats.js';
-import type { TransportOptions, TransportStats } from './types.js';
+import type { BindOptions, TransportOptions, TransportStats } from './types.js';
+import { PeerGate } from './zap-gate.js';
 import { WriterQueue, type SendErrorHandler } from './writer-queue.js';
 
 export abstract class ZmqTransportBase<S extends Dealer | Router> {
@@ -26,6 +27,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   private readonly warn: (message: string) => void;
   /** Started at the first bind/connect: an observer keeps the process alive, an unused transport must not. */
   private peers: PeerTracker | undefined;
+  /** Set by `bind(_, { acceptOnlyFirstPeer: true })`: refuses a connection while another is admitted. */
+  private gate: PeerGate | undefined;
   private readonly bound: string[] = [];
   private readonly connected = new Set<string>();
   private endpointValue: string | undefined;
@@ -65,7 +68,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     return this.closedFlag;
   }
 
-  async bind(endpoint?: string): Promise<string> {
+  async bind(endpoint?: string, options: BindOptions = {}): Promise<string> {
     this.assertOpen('bind');
     const target = endpoint === undefined ? tcpEndpoint(this.host, '*') : checkEndpoint('bind()', endpoint);
     if (isTcp(target)) {
@@ -78,6 +81,18 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       if (isIpv6(host)) this.socket.ipv6 = true;
     }
     this.trackPeers();
+    if (options.acceptOnlyFirstPeer && !this.gate) {
+      const gate = new PeerGate(
+        () => this.connectedPeers,
+        () => {
+          this.stats.refusedPeers = (this.stats.refusedPeers ?? 0) + 1;
+        },
+      );
+      this.gate = gate;
+      await gate.open();
+      // Set before the bind: libzmq reads the domain when it sets up each accepted connection.
+      this.socket.zapDomain = gate.domain;
+    }
     try {
       await this.socket.bind(target);
     } catch (err) {
@@ -166,7 +181,14 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
 
   /** The observer must exist before bind/connect, or the first handshake event is missed. */
   private trackPeers(): void {
-    this.peers ??= new PeerTracker(this.socket, (n) => this.onPeersChanged?.(n), this.warn);
+    this.peers ??= new PeerTracker(
+      this.socket,
+      (n) => {
+        this.gate?.peersChanged(n);
+        this.onPeersChanged?.(n);
+      },
+      this.warn,
+    );
   }
 
   private startLoop(): void {
@@ -225,6 +247,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     // 100 without the unbind).
     this.socket.close();
     this.peers?.stop();
+    this.gate?.close();
     // libzmq closes the listeners in its I/O thread, after close() returns; wait until their ports
     // are free, so that a re-bind of the same port right after close() resolves cannot fail.
     await Promise.all(this.bound.filter(isTcp).map((endpoint) => waitUntilFree(hostOf(endpoint), portOf(endpoint))));

@@ -39,6 +39,22 @@ export interface TransportStats {
   sendErrors: number;
   /** Sends waiting in the writer queue right now. */
   queued: number;
+  /**
+   * Connections refused at the handshake because another peer was admitted
+   * (`bind(_, { acceptOnlyFirstPeer: true })`). Transports without that option may leave it out.
+   */
+  refusedPeers?: number;
+}
+
+/** How `bind()` admits peers. A transport that cannot honour an option may ignore it. */
+export interface BindOptions {
+  /**
+   * Serve one peer at a time: while a peer is connected (or admitted and still handshaking), every
+   * other connection is refused before its handshake completes, so it gets no messages and nothing
+   * it sends is read. Once that peer is gone, the next connection is admitted (a reconnect, a
+   * restarted worker). Used by spawn mode on TCP, where any local account can reach the port.
+   */
+  acceptOnlyFirstPeer?: boolean;
 }
 
 interface TransportBase {
@@ -47,7 +63,7 @@ interface TransportBase {
    * configured `host`; `tcp://host:0` (or `:*`) also means any free port. With the ZeroMQ
    * transport, `ipc://path` works too. Resolves e.g. with `tcp://127.0.0.1:53211`.
    */
-  bind(endpoint?: string): Promise<string>;
+  bind(endpoint?: string, options?: BindOptions): Promise<string>;
   /** Connects to an endpoint such as `tcp://127.0.0.1:53211`. Returns at once; the link comes up in the background. */
   connect(endpoint: string): void;
   /** Drops a connection made with `connect` (used to re-point a parent at a moved service). Unknown endpoints are ignored. */
