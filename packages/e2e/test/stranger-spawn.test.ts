@@ -4,30 +4,15 @@
  * a 0700 directory), receives no call, and every answer is the real worker's. A TCP-channel worker
  * in the same test shows the stranger's probe does reach what it can reach, so the check can fail.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ParentWorker } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MathWorker } from './fixtures/math-worker.js';
+import { STRANGER, cannotPlayStranger, startEnv, startStranger } from './helpers/stranger.js';
 import { fixture, quiet, tempHome, waitFor } from './helpers/workers.js';
 
-const STRANGER = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-
-/** Why the stranger cannot be played here, or undefined when it can. */
-function cannotPlayStranger(): string | undefined {
-  if (process.platform !== 'linux') return 'needs Linux (setpriv, /proc)';
-  if (process.getuid?.() !== 0) return 'needs root to run a process as uid 65534 (setpriv)';
-  const probe = spawnSync('setpriv', [
-    ...STRANGER,
-    process.execPath,
-    '-e',
-    `require('fs').accessSync(${JSON.stringify(fixture('stranger-router.mjs'))})`,
-  ]);
-  if (probe.error) return `setpriv is not available: ${probe.error.message}`;
-  if (probe.status !== 0) return `uid 65534 cannot run node or read the fixtures: ${String(probe.stderr).trim()}`;
-  return undefined;
-}
 const skipReason = cannotPlayStranger();
 if (skipReason) console.warn(`stranger-spawn tests skipped: ${skipReason}`);
 
@@ -35,16 +20,6 @@ const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-/** The environment the worker process was started with, as the kernel kept it. */
-function startEnv(pid: number): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const entry of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
-}
 
 /** Inodes of the TCP sockets this process has listening, from /proc (what any account can list). */
 function ownTcpListeners(): Set<string> {
@@ -79,30 +54,6 @@ s.on('error', (e) => console.log(e.code));`;
   return r.stdout.trim();
 }
 
-function startStranger(endpoint: string): { proc: ChildProcess; lines: Record<string, unknown>[] } {
-  const proc = spawn('setpriv', [...STRANGER, process.execPath, fixture('stranger-router.mjs'), endpoint], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    buf += chunk.toString();
-    let nl = buf.indexOf('\n');
-    while (nl >= 0) {
-      lines.push(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
-      buf = buf.slice(nl + 1);
-      nl = buf.indexOf('\n');
-    }
-  });
-  cleanup.push(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
-    }
-  });
-  return { proc, lines };
-}
-
 describe.skipIf(skipReason !== undefined)('spawn mode against another local account (uid 65534)', () => {
   it('a Node worker gets a private ipc:// channel the stranger cannot connect to; 100 calls all get the real answers', async () => {
     const { home, cleanup: rmHome } = tempHome();
@@ -128,7 +79,7 @@ describe.skipIf(skipReason !== undefined)('spawn mode against another local acco
     // The socket file itself is there, yet the kernel refuses the stranger at the directory.
     expect(strangerConnect({ path: socketPath })).toBe('EACCES');
 
-    const stranger = startStranger(env.MULTIFROST_ENDPOINT!);
+    const stranger = startStranger(env.MULTIFROST_ENDPOINT!, cleanup);
     await waitFor(
       () => stranger.lines.some((l) => l.event === 'connect:retry' || l.event === 'connect'),
       20_000,

@@ -4,29 +4,12 @@
  * the worker's, so the stranger's is refused at the ZMTP handshake: it is handed no call (not even
  * a heartbeat) and every answer is the real worker's (docs/security.md).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { ParentWorker } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MathWorker } from './fixtures/math-worker.js';
+import { cannotPlayStranger, startEnv, startStranger } from './helpers/stranger.js';
 import { fixture, quiet, tempHome, waitFor } from './helpers/workers.js';
 
-const STRANGER = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-
-/** Why the stranger cannot be played here, or undefined when it can. */
-function cannotPlayStranger(): string | undefined {
-  if (process.platform !== 'linux') return 'needs Linux (setpriv, /proc)';
-  if (process.getuid?.() !== 0) return 'needs root to run a process as uid 65534 (setpriv)';
-  const probe = spawnSync('setpriv', [
-    ...STRANGER,
-    process.execPath,
-    '-e',
-    `require('fs').accessSync(${JSON.stringify(fixture('stranger-router.mjs'))})`,
-  ]);
-  if (probe.error) return `setpriv is not available: ${probe.error.message}`;
-  if (probe.status !== 0) return `uid 65534 cannot run node or read the fixtures: ${String(probe.stderr).trim()}`;
-  return undefined;
-}
 const skipReason = cannotPlayStranger();
 if (skipReason) console.warn(`stranger-tcp-spawn tests skipped: ${skipReason}`);
 
@@ -34,37 +17,6 @@ const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-function workerEndpoint(pid: number): string {
-  for (const entry of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
-    if (entry.startsWith('MULTIFROST_ENDPOINT=')) return entry.slice('MULTIFROST_ENDPOINT='.length);
-  }
-  throw new Error(`no MULTIFROST_ENDPOINT in the environment of ${pid}`);
-}
-
-function startStranger(endpoint: string): { proc: ChildProcess; lines: Record<string, unknown>[] } {
-  const proc = spawn('setpriv', [...STRANGER, process.execPath, fixture('stranger-router.mjs'), endpoint], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    buf += chunk.toString();
-    let nl = buf.indexOf('\n');
-    while (nl >= 0) {
-      lines.push(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
-      buf = buf.slice(nl + 1);
-      nl = buf.indexOf('\n');
-    }
-  });
-  cleanup.push(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
-    }
-  });
-  return { proc, lines };
-}
 
 describe.skipIf(skipReason !== undefined)('spawn mode on TCP against another local account (uid 65534)', () => {
   it("the stranger's connection to a 'tcp' worker's port is refused: no call reaches it, 100 calls get the real answers", async () => {
@@ -76,10 +28,10 @@ describe.skipIf(skipReason !== undefined)('spawn mode on TCP against another loc
       env: { MULTIFROST_HOME: home },
     });
     cleanup.push(() => worker.close());
-    const endpoint = workerEndpoint(worker.pid!);
+    const endpoint = startEnv(worker.pid!).MULTIFROST_ENDPOINT!;
     expect(endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:/);
 
-    const stranger = startStranger(endpoint);
+    const stranger = startStranger(endpoint, cleanup);
     // The TCP connect itself succeeds (any account can reach the port); the handshake does not.
     await waitFor(
       () => stranger.lines.some((l) => l.event === 'connect') && stranger.lines.some((l) => l.event === 'disconnect'),
