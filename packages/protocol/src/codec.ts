@@ -69,10 +69,16 @@ export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> 
 }
 
 /**
- * `encodeMessage` for a transport's send path: the payload, or the error to hand back to the
- * sender (an ENCODE MultifrostError naming the path; anything else unexpected wrapped as ENCODE).
+ * The payload a transport's send path queues, or the error to hand straight back to the sender:
+ * CLOSED when the transport is closed, else an ENCODE MultifrostError naming the path (anything
+ * unexpected from the encoder wrapped as ENCODE).
  */
-export function tryEncodeMessage(message: Message, limits: Partial<ProtocolLimits> = {}): Buffer | MultifrostError {
+export function payloadForSend(
+  message: Message,
+  limits: Partial<ProtocolLimits>,
+  closed: boolean,
+): Buffer | MultifrostError {
+  if (closed) return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
   try {
     return encodeMessage(message, limits);
   } catch (err) {

@@ -7,4 +7,4 @@ export { createDebug, debugEnabled } from './debug.js';
 export type { DebugLog } from './debug.js';
 export { USER_HZ, parseProcStat, readProcStat, processStartTimeMs, processCpuUs, residentMb } from './proc-stat.js';
 export type { ProcStat } from './proc-stat.js';
-export { tryEncodeMessage } from './codec.js';
+export { payloadForSend } from './codec.js';

@@ -17,7 +17,7 @@ import {
   type RejectReason,
   type Rejection,
 } from '@multifrost/protocol';
-import { tryEncodeMessage } from '@multifrost/protocol/internal';
+import { payloadForSend } from '@multifrost/protocol/internal';
 import type { TransportStats } from '@multifrost/transport-zmq';
 import type { Packet, Verdict } from './faults.js';
 import type { Link, MemoryHub } from './memory-hub.js';
@@ -140,11 +140,7 @@ export abstract class MemorySocket {
     onError: ErrorHandler,
     onSent?: () => void,
   ): Error | undefined {
-    if (this.closedFlag) {
-      this.stats.sendErrors++;
-      return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
-    }
-    const payload = tryEncodeMessage(message, this.limits);
+    const payload = payloadForSend(message, this.limits, this.closedFlag);
     if (payload instanceof MultifrostError) {
       this.stats.sendErrors++;
       return payload;

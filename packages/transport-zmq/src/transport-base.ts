@@ -4,7 +4,7 @@
  * close. Subclasses only add the frame prefix they send and the shape of their onMessage.
  */
 import { MultifrostError, parseFrames, type Message, type ProtocolLimits, type Rejection } from '@multifrost/protocol';
-import { tryEncodeMessage } from '@multifrost/protocol/internal';
+import { payloadForSend } from '@multifrost/protocol/internal';
 import { createServer } from 'node:net';
 import type { Dealer, Router } from 'zeromq';
 import { debug } from './debug.js';
@@ -157,11 +157,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     onError: SendErrorHandler,
     onSent?: () => void,
   ): Error | undefined {
-    if (this.closedFlag) {
-      this.stats.sendErrors++;
-      return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
-    }
-    const payload = tryEncodeMessage(message, this.limits);
+    const payload = payloadForSend(message, this.limits, this.closedFlag);
     if (payload instanceof MultifrostError) {
       this.stats.sendErrors++;
       return payload;
