@@ -1,38 +1,11 @@
 // Connect mode's own work, over the in-memory transport with fake timers: discovery (and what a
 // miss says), failing calls to a silent service at once, and following a service that moved.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import { describe, expect, it, vi } from 'vitest';
 import { ParentWorker } from '../src/parent-worker.js';
+import { failure, useFakeClock } from './helpers/fake-clock.js';
 import { FakeService } from './helpers/fake-service.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-beforeEach(() => {
-  vi.useFakeTimers({
-    toFake: [
-      'setTimeout',
-      'clearTimeout',
-      'setInterval',
-      'clearInterval',
-      'setImmediate',
-      'clearImmediate',
-      'Date',
-      'performance',
-    ],
-  });
-});
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f().catch(() => {});
-  vi.useRealTimers();
-});
-
-async function failure(p: Promise<unknown>): Promise<MultifrostError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMultifrostError(err)) throw new Error(`expected a MultifrostError, got ${String(err)}`);
-  return err;
-}
+const cleanup = useFakeClock();
 
 describe('ConnectSession', () => {
   it('an unknown id fails with SERVICE_NOT_FOUND listing the registered ids', async () => {

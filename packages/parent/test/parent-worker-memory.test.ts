@@ -1,32 +1,14 @@
 // ParentWorker over the in-memory transport with fake timers: heartbeats, timeouts, cancel, the
 // circuit and the start timeout in milliseconds of test time instead of tens of real seconds.
 // The same behaviours over ZeroMQ and real processes stay covered in packages/e2e.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RemoteCallError, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { RemoteCallError } from '@multifrost/protocol';
 import { ParentWorker } from '../src/parent-worker.js';
 import type { ConnectOptions } from '../src/options.js';
+import { failure, useFakeClock } from './helpers/fake-clock.js';
 import { FakeService } from './helpers/fake-service.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-
-beforeEach(() => {
-  vi.useFakeTimers({
-    toFake: [
-      'setTimeout',
-      'clearTimeout',
-      'setInterval',
-      'clearInterval',
-      'setImmediate',
-      'clearImmediate',
-      'Date',
-      'performance',
-    ],
-  });
-});
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f().catch(() => {});
-  vi.useRealTimers();
-});
+const cleanup = useFakeClock();
 
 async function connect(service: FakeService, options: ConnectOptions = {}): Promise<ParentWorker> {
   const pending = ParentWorker.connect('svc', {
@@ -47,15 +29,6 @@ async function startService(): Promise<FakeService> {
   const s = await new FakeService().start();
   cleanup.push(() => s.close());
   return s;
-}
-
-async function failure(p: Promise<unknown>): Promise<MultifrostError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMultifrostError(err)) throw new Error(`expected a MultifrostError, got ${String(err)}`);
-  return err;
 }
 
 describe('ParentWorker on the memory transport', () => {
