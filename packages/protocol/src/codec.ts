@@ -7,6 +7,7 @@ import { Packr, Unpackr, type Options } from 'msgpackr';
 import { DEFAULT_LIMITS, type ProtocolLimits } from './constants.js';
 import { MultifrostError } from './errors.js';
 import type { Message } from './messages.js';
+import { makeFaithfulDecoder, mayHaveRenamedKey } from './proto-keys.js';
 import { needsPreparing, prepareValue } from './values.js';
 
 const packr = new Packr({
@@ -24,6 +25,7 @@ const unpackrOptions: Options = {
   int64AsType: 'auto' as Options['int64AsType'],
 };
 const unpackr = new Unpackr(unpackrOptions);
+const decodeFaithfully = makeFaithfulDecoder(unpackrOptions);
 
 /**
  * Encodes any value per the value table. Throws `MultifrostError('ENCODE')` naming the path of a
@@ -35,7 +37,9 @@ export function encodeValue(value: unknown, path = 'value', limits: Partial<Prot
 
 /** Decodes one msgpack value. Throws on malformed input (use `parseFrames` for hostile input). */
 export function decodeValue(bytes: Uint8Array): unknown {
-  return unpackr.unpack(bytes);
+  const value = unpackr.unpack(bytes);
+  // A `__proto__` key arrives as itself (see proto-keys.ts); msgpackr alone would rename it.
+  return mayHaveRenamedKey(value) ? decodeFaithfully(bytes) : value;
 }
 
 /**
