@@ -5,6 +5,7 @@
  * stopping (drain, flush, unregister, close) is the runtime's, so it can run without a process.
  */
 import { createDebug } from '@multifrost/protocol/internal';
+import { orphanedChannelPaths } from './orphaned-channel.js';
 import { leadsProcessGroup, watchParent } from './parent-watch.js';
 
 const debug = createDebug('multifrost:child');
@@ -46,12 +47,23 @@ export class ProcessLifecycle {
     process.on('SIGTERM', this.signalHandler);
   }
 
-  /** Spawn mode: a worker must not outlive its parent, even one that was SIGKILLed. */
-  watchParent(parentPid: number): void {
-    this.stopWatchingParent ??= watchParent(parentPid, this.options.parentCheckIntervalMs, () => {
-      debug('parent %d is gone; stopping', parentPid);
-      this.requestStop('parent-gone');
-    });
+  /**
+   * Spawn mode: a worker must not outlive its parent, even one that was SIGKILLed, even while a
+   * synchronous handler runs. `endpoint` is the private channel to remove if the watch thread has
+   * to end the process itself.
+   */
+  watchParent(parentPid: number, endpoint?: string): void {
+    const hardExit = this.options.exitOnStop
+      ? { killGroup: leadsProcessGroup(), channel: orphanedChannelPaths(endpoint) }
+      : undefined;
+    this.stopWatchingParent ??= watchParent(
+      parentPid,
+      { intervalMs: this.options.parentCheckIntervalMs, hardExit },
+      () => {
+        debug('parent %d is gone; stopping', parentPid);
+        this.requestStop('parent-gone');
+      },
+    );
   }
 
   /**

@@ -147,7 +147,7 @@ export class WorkerRuntime {
       if (this.spawnEnv) {
         endpoint = this.spawnEnv.endpoint ?? tcpEndpoint('127.0.0.1', this.spawnEnv.port!);
         transport.connect(endpoint);
-        if (this.spawnEnv.parentPid !== undefined) this.lifecycle.watchParent(this.spawnEnv.parentPid);
+        if (this.spawnEnv.parentPid !== undefined) this.lifecycle.watchParent(this.spawnEnv.parentPid, endpoint);
       } else {
         this.registry = this.options.registry ?? new FileServiceRegistry();
         const where = bindEndpoint(this.options);
