@@ -10,8 +10,12 @@
         Model().run()
 
 A Node parent then does `ParentWorker.spawn('./model.py')` and `await model.call.predict([1, 2])`.
-Speaks app ids comlink_ipc_v3 and comlink_ipc_v4, like the public Multifrost peers.
+Speaks app ids comlink_ipc_v3 and comlink_ipc_v4, like the public Multifrost peers. Connect mode
+can use CURVE: `ChildWorker(service_id=..., security={"curve": {"key": ..., "allow": [...]}})` and
+`ParentWorker.connect(service_id, security={"curve": {"key": ...}})`.
 """
+from .curve import AuthFailed, CurveUnavailable
+from .curve_keys import create_certificates
 from .messages import APP_IDS, APP_V3, APP_V4, LIST_FUNCTIONS_CALL
 from .parent import ParentWorker, RemoteCallError, WorkerExited
 from .registry import ServiceRegistry, registry_home
@@ -19,6 +23,6 @@ from .worker import ChildWorker
 
 __version__ = "0.1.0"
 __all__ = [
-    "APP_IDS", "APP_V3", "APP_V4", "LIST_FUNCTIONS_CALL", "ChildWorker", "ParentWorker",
-    "RemoteCallError", "ServiceRegistry", "WorkerExited", "registry_home",
+    "APP_IDS", "APP_V3", "APP_V4", "LIST_FUNCTIONS_CALL", "AuthFailed", "ChildWorker", "CurveUnavailable",
+    "ParentWorker", "RemoteCallError", "ServiceRegistry", "WorkerExited", "create_certificates", "registry_home",
 ]

@@ -1,8 +1,9 @@
 """ParentWorker: call a Multifrost worker (Node, Python, Go, Rust) from Python.
 
 Spawn mode binds a DEALER on 127.0.0.1 and starts the worker with COMLINK_ZMQ_PORT; connect mode
-finds a running service in the registry. Either way the caller waits for a heartbeat reply before
-the first call, because the wire has no ready message.
+finds a running service in the registry (with `security={"curve": ...}`, only one that holds the
+CURVE key its entry names). Either way the caller waits for a heartbeat reply before the first
+call, because the wire has no ready message.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, Dict, List, Optional
 
 import zmq
 
+from .curve import CurveClient
 from .messages import APP_V3, make_message, pack, unpack
 from .registry import ServiceRegistry
 
@@ -36,11 +38,14 @@ class ParentWorker:
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.process: Optional[subprocess.Popen] = None
+        self._curve: Optional[CurveClient] = None
 
     @classmethod
     def spawn(cls, command: List[str], app: str = APP_V3, env: Optional[Dict[str, str]] = None,
-              timeout: float = 30.0) -> "ParentWorker":
+              timeout: float = 30.0, security: Optional[Dict[str, Any]] = None) -> "ParentWorker":
         """`command` is the full argv, e.g. [sys.executable, "worker.py"] or ["node", "worker.mjs"]."""
+        if security is not None:
+            raise ValueError("security (CURVE) is for ParentWorker.connect: a spawned worker is reached only by its parent")
         worker = cls(app)
         port = worker.sock.bind_to_random_port("tcp://127.0.0.1")
         child_env = dict(os.environ, **(env or {}))
@@ -55,12 +60,22 @@ class ParentWorker:
 
     @classmethod
     def connect(cls, service_id: str, app: str = APP_V3, timeout: float = 5.0,
-                registry: Optional[ServiceRegistry] = None) -> "ParentWorker":
+                registry: Optional[ServiceRegistry] = None,
+                security: Optional[Dict[str, Any]] = None) -> "ParentWorker":
+        """`security={"curve": {"key": <our .key_secret or (public, secret)>, "server_key": <optional>}}`."""
+        curve = CurveClient.from_option(security)  # bad keys fail here, before any socket exists
         worker = cls(app)
         try:
-            port = (registry or ServiceRegistry()).discover(service_id, timeout)
-            worker.sock.connect(f"tcp://127.0.0.1:{port}")
+            entry = (registry or ServiceRegistry()).lookup(service_id, timeout)
+            endpoint = f"tcp://127.0.0.1:{entry['port']}"
+            if curve is not None:
+                curve.check_entry(service_id, entry)
+                curve.secure(worker.sock, service_id, endpoint)
+                worker._curve = curve
+            worker.sock.connect(endpoint)
             worker._wait_ready(timeout)
+            if curve is not None:
+                curve.done(worker.sock)
         except BaseException:
             worker.close()
             raise
@@ -82,6 +97,8 @@ class ParentWorker:
                 return
             except TimeoutError:
                 continue
+        if self._curve is not None:
+            raise self._curve.timed_out(timeout)
         raise TimeoutError(f"worker did not answer a heartbeat within {timeout}s")
 
     def _await(self, message_id: str, timeout: float) -> Dict[str, Any]:
@@ -89,6 +106,8 @@ class ParentWorker:
         while True:
             if self.process is not None and self.process.poll() is not None:
                 raise WorkerExited(f"worker exited with code {self.process.returncode}")
+            if self._curve is not None:
+                self._curve.check_handshake()
             remaining = deadline - time.time()
             if remaining <= 0:
                 raise TimeoutError(f"no reply to {message_id} within {timeout}s")
@@ -127,6 +146,9 @@ class ParentWorker:
                 except subprocess.TimeoutExpired:
                     self.process.kill()
                     self.process.wait()
+        if self._curve is not None:
+            self._curve.done(self.sock)
+            self._curve = None
         if not self.sock.closed:
             self.sock.close(0)
             self.ctx.term()

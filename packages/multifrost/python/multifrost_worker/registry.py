@@ -120,7 +120,8 @@ class ServiceRegistry:
             os.fsync(f.fileno())
         os.replace(tmp, self.file)
 
-    def register(self, service_id: str, port: int) -> None:
+    def register(self, service_id: str, port: int, curve_public_key: Optional[str] = None) -> None:
+        """Adds our entry; every other entry is written back as read, fields we don't know included."""
         with self._locked():
             data = self._read()
             entry = data.get(service_id)
@@ -128,7 +129,10 @@ class ServiceRegistry:
                 raise RuntimeError(
                     f"Service '{service_id}' already running (PID: {entry.get('pid')}, port: {entry.get('port')})"
                 )
-            data[service_id] = {"port": port, "pid": os.getpid(), "started": datetime.datetime.now().isoformat()}
+            entry = {"port": port, "pid": os.getpid(), "started": datetime.datetime.now().isoformat()}
+            if curve_public_key is not None:
+                entry["curve_public_key"] = curve_public_key
+            data[service_id] = entry
             self._write(data)
 
     def unregister(self, service_id: str) -> None:
@@ -140,11 +144,15 @@ class ServiceRegistry:
                 self._write(data)
 
     def discover(self, service_id: str, timeout: float = 5.0) -> int:
+        return self.lookup(service_id, timeout)["port"]
+
+    def lookup(self, service_id: str, timeout: float = 5.0) -> Dict[str, Any]:
+        """The whole entry of a live service (port, pid, started, curve_public_key, and any other field)."""
         deadline = time.time() + timeout
         while True:
             entry = self._read().get(service_id)
             if isinstance(entry, dict) and pid_alive(entry.get("pid")) and isinstance(entry.get("port"), int):
-                return entry["port"]
+                return dict(entry)
             if time.time() > deadline:
                 raise TimeoutError(f"Service '{service_id}' not found within {timeout}s")
             time.sleep(0.1)

@@ -20,7 +20,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import zmq
 
+from .curve import CurveService
 from .messages import APP_IDS, LIST_FUNCTIONS_CALL, error_fields, make_message, pack, unpack
+from .private_channel import remove_orphaned_channel
 from .registry import ServiceRegistry, pid_alive
 
 
@@ -30,8 +32,10 @@ class ChildWorker:
     namespace = "default"
 
     def __init__(self, service_id: Optional[str] = None, namespace: Optional[str] = None,
-                 registry: Optional[ServiceRegistry] = None) -> None:
+                 registry: Optional[ServiceRegistry] = None, security: Optional[Dict[str, Any]] = None) -> None:
         self.service_id = service_id
+        # Keys and allow-list are read here, once, so a bad option fails before anything binds.
+        self._curve = CurveService.from_option(security)
         if namespace is not None:
             self.namespace = namespace
         self.registry = registry or ServiceRegistry()
@@ -54,8 +58,10 @@ class ChildWorker:
         self._wake()
 
     def run(self) -> None:
-        """Serves calls until stopped: spawned by a parent (COMLINK_ZMQ_PORT) or as a service."""
+        """Serves calls until stopped: spawned by a parent (MULTIFROST_ENDPOINT or COMLINK_ZMQ_PORT) or as a service."""
         port_text = os.environ.pop("COMLINK_ZMQ_PORT", "")
+        # Our parents' private channel (docs/security.md); other parents only set COMLINK_ZMQ_PORT.
+        endpoint = os.environ.pop("MULTIFROST_ENDPOINT", "")
         parent_pid = os.environ.pop("MULTIFROST_PARENT_PID", "")
         os.environ.pop("COMLINK_WORKER_MODE", None)  # so processes the worker starts aren't mistaken for workers
         ctx = zmq.Context()
@@ -66,15 +72,30 @@ class ChildWorker:
         wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         try:
-            if port_text:
+            if (port_text or endpoint) and self._curve is not None:
+                raise ValueError(
+                    "security (CURVE) is for connect mode: a spawned worker talks only to its parent, over the "
+                    "channel the parent made for it"
+                )
+            if endpoint:
+                if not endpoint.startswith(("ipc://", "tcp://")):
+                    raise SystemExit(f"FATAL: Invalid endpoint '{endpoint}' in MULTIFROST_ENDPOINT")
+                sock.connect(endpoint)
+                if parent_pid.isdigit():
+                    threading.Thread(target=self._watch_parent, args=(int(parent_pid), endpoint), daemon=True).start()
+            elif port_text:
                 if not port_text.isdigit() or not 1024 <= int(port_text) <= 65535:
                     raise SystemExit(f"FATAL: Invalid port '{port_text}' in COMLINK_ZMQ_PORT")
                 sock.connect(f"tcp://127.0.0.1:{port_text}")
                 if parent_pid.isdigit():
-                    threading.Thread(target=self._watch_parent, args=(int(parent_pid),), daemon=True).start()
+                    threading.Thread(target=self._watch_parent, args=(int(parent_pid), ""), daemon=True).start()
             elif self.service_id:
+                if self._curve is not None:
+                    self._curve.secure(ctx, sock, f"multifrost-{self.service_id}")
                 port = sock.bind_to_random_port("tcp://127.0.0.1")
-                self.registry.register(self.service_id, port)
+                self.registry.register(
+                    self.service_id, port, curve_public_key=self._curve.public_key if self._curve else None
+                )
                 registered = True
                 print(f"Service '{self.service_id}' ready on port {port}", flush=True)
             else:
@@ -95,6 +116,8 @@ class ChildWorker:
             if self._loop is not None:
                 self._loop.call_soon_threadsafe(self._loop.stop)
             sock.close(0)
+            if self._curve is not None:
+                self._curve.close()
             ctx.term()
             wake_r.close()
             self._wake_w.close()
@@ -147,11 +170,12 @@ class ChildWorker:
                     fallback = make_message(message["app"], "error", message["id"], **error_fields(exc))
                     sock.send_multipart([peer, b"", pack(fallback)])
 
-    def _watch_parent(self, pid: int) -> None:
+    def _watch_parent(self, pid: int, endpoint: str) -> None:
         # A spawned worker must not outlive its parent, even when the parent was SIGKILLed.
         while True:
             time.sleep(0.2)
             if not pid_alive(pid):
+                remove_orphaned_channel(endpoint)  # the dead parent can no longer remove it
                 if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
                     os.killpg(os.getpgrp(), signal.SIGKILL)
                 os._exit(0)
