@@ -30,7 +30,11 @@ export type MultifrostErrorCode =
   | 'NAMESPACE_MISMATCH'
   | 'SHUTTING_DOWN'
   // The worker refused the call unrun: its slots and queue were full (try again later).
-  | 'BUSY';
+  | 'BUSY'
+  // CURVE (connect mode): the handshake failed, the key was refused, or the service's key is not the expected one.
+  | 'AUTH_FAILED'
+  // Asked for something this build or transport cannot do (CURVE without libsodium, CURVE over the in-memory transport).
+  | 'UNSUPPORTED';
 
 const BRAND = Symbol.for('multifrost.error');
 

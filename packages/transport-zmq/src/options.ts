@@ -5,6 +5,7 @@
  * socket constructor so they are in force before the first bind/connect.
  */
 import { DEFAULT_LIMITS, MultifrostError, type ProtocolLimits } from '@multifrost/protocol';
+import { MAX_TIMER_MS } from '@multifrost/protocol/internal';
 import { debug } from './debug.js';
 import type { TransportOptions } from './types.js';
 
@@ -19,6 +20,11 @@ export const DEFAULT_SEND_TIMEOUT_MS = 5000;
 export const DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS = 1000;
 export const DEFAULT_ZMTP_HEARTBEAT_TIMEOUT_MS = 5000;
 export const DEFAULT_HIGH_WATER_MARK = 10_000;
+/**
+ * libzmq's own default. A connection that sends no greeting holds a descriptor this long; shorter
+ * frees them sooner when strangers flood a bound socket (docs/security.md, resource exhaustion).
+ */
+export const DEFAULT_ZMTP_HANDSHAKE_TIMEOUT_MS = 30_000;
 /** libzmq stores the heartbeat TTL as a 16-bit count of deciseconds; more is EINVAL. */
 const MAX_HEARTBEAT_TTL_MS = 6_553_500;
 
@@ -28,6 +34,7 @@ export interface ZmqSocketOptions {
   maxMessageSize: number;
   sendHighWaterMark: number;
   receiveHighWaterMark: number;
+  handshakeInterval: number;
   heartbeatInterval?: number;
   heartbeatTimeout?: number;
   heartbeatTimeToLive?: number;
@@ -41,17 +48,18 @@ export interface ResolvedOptions {
   socket: ZmqSocketOptions;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+function positive(name: string, value: number | undefined, fallback: number, infinite = false): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+  if (typeof value !== 'number' || Number.isNaN(value) || (!infinite && !Number.isFinite(value)) || value <= 0) {
     throw new MultifrostError('INVALID_ARGUMENT', `${name} must be a positive number, got ${String(value)}`);
   }
   return value;
 }
 
+// libzmq keeps these options in a C int: a larger value would be refused deep in a socket call.
 function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
     throw new MultifrostError('INVALID_ARGUMENT', `${name} must be a non-negative integer, got ${String(value)}`);
   }
   return value;
@@ -65,7 +73,11 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedOptions 
   // A send timeout of 0 (never wait) or -1 (wait forever) would defeat the point of the writer
   // queue: the first turns every momentary backpressure into an error, the second brings back
   // the upstream hang with no peer (PEERS.md §7 item 12).
-  const sendTimeoutMs = Math.ceil(positive('sendTimeoutMs', options.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_MS));
+  // Infinity and anything beyond a C int are clamped to 2^31 - 1 ms (about 24.8 days), still a limit.
+  const sendTimeoutMs = Math.min(
+    MAX_TIMER_MS,
+    Math.ceil(positive('sendTimeoutMs', options.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_MS, true)),
+  );
   const heartbeatInterval = nonNegativeInt(
     'zmtpHeartbeatIntervalMs',
     options.zmtpHeartbeatIntervalMs,
@@ -82,6 +94,11 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedOptions 
     maxMessageSize: limits.maxMessageBytes + FRAME_SLACK_BYTES,
     sendHighWaterMark: nonNegativeInt('sendHighWaterMark', options.sendHighWaterMark, DEFAULT_HIGH_WATER_MARK),
     receiveHighWaterMark: nonNegativeInt('receiveHighWaterMark', options.receiveHighWaterMark, DEFAULT_HIGH_WATER_MARK),
+    handshakeInterval: nonNegativeInt(
+      'zmtpHandshakeTimeoutMs',
+      options.zmtpHandshakeTimeoutMs,
+      DEFAULT_ZMTP_HANDSHAKE_TIMEOUT_MS,
+    ),
   };
   if (heartbeatInterval > 0) {
     socket.heartbeatInterval = heartbeatInterval;

@@ -8,8 +8,12 @@
  *   take away a real peer, so it is matched against the failure instead;
  * - `socket.disconnect(endpoint)` emits no `disconnect` event at all, so the caller forgets that
  *   endpoint's peers itself (`forget`).
+ *
+ * It also keeps a bound socket at its descriptor limit from taking the process down with it; see
+ * AcceptFloodBrake (accept-flood.ts) for why the events are read in paced batches.
  */
 import type { Socket, Observer, Event } from 'zeromq';
+import { AcceptFloodBrake } from './accept-flood.js';
 
 const OBSERVER_ATTEMPTS = 8;
 
@@ -19,13 +23,17 @@ export class PeerTracker {
   private total = 0;
   private stopped = false;
   private readonly observer: Observer;
+  private readonly brake: AcceptFloodBrake;
 
   constructor(
     socket: Socket,
     private readonly changed: (connectedPeers: number) => void,
     private readonly warn: (message: string) => void,
+    /** Told of every failed security handshake (CURVE refused, wrong server key). */
+    private readonly handshakeFailed?: (event: Event) => void,
   ) {
     this.observer = openObserver(socket);
+    this.brake = new AcceptFloodBrake(warn);
     void this.loop();
   }
 
@@ -66,6 +74,8 @@ export class PeerTracker {
         // a pending receive with undefined when the observer shuts down.
         if (event === undefined || event.type === 'end') return;
         this.onEvent(event);
+        const pause = this.brake.afterEvent();
+        if (pause !== undefined) await pause;
       }
     } catch (err) {
       // EBADF / ENOTSOCK when the socket closes under a pending receive: the normal way out.
@@ -84,10 +94,14 @@ export class PeerTracker {
       case 'handshake:error:auth':
       case 'handshake:error:other':
         bump(this.failed, event.address, 1);
+        this.handshakeFailed?.(event);
         break;
       case 'disconnect':
         if (bump(this.failed, event.address, -1)) break;
         if (bump(this.handshaken, event.address, -1)) this.set(this.total - 1);
+        break;
+      case 'accept:error':
+        this.brake.acceptFailed(event.address, event.error);
         break;
       default:
         break;

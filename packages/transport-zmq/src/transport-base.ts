@@ -6,14 +6,25 @@
 import { MultifrostError, parseFrames, type Message, type ProtocolLimits, type Rejection } from '@multifrost/protocol';
 import { payloadForSend } from '@multifrost/protocol/internal';
 import { createServer } from 'node:net';
-import type { Dealer, Router } from 'zeromq';
+import { capability, type Dealer, type Event, type Router } from 'zeromq';
+import { assertCurveAvailable } from './curve-support.js';
 import { debug } from './debug.js';
 import { checkEndpoint, hostOf, isIpv6, isLoopback, isTcp, portOf, tcpEndpoint } from './endpoint.js';
 import { resolveOptions, type ZmqSocketOptions } from './options.js';
 import { PeerTracker } from './peer-tracker.js';
 import { createStats } from './stats.js';
-import type { BindOptions, TransportOptions, TransportStats } from './types.js';
-import { PeerGate } from './zap-gate.js';
+import type {
+  BindOptions,
+  ConnectOptions,
+  CurveClientOptions,
+  CurveServerOptions,
+  HandshakeFailure,
+  TransportCapabilities,
+  TransportOptions,
+  TransportStats,
+} from './types.js';
+import { CurveAllowList, PeerGate, type ZapPolicy, ZapDomain } from './zap-gate.js';
+import { isCurveKey } from './z85.js';
 import { WriterQueue, type SendErrorHandler } from './writer-queue.js';
 
 export abstract class ZmqTransportBase<S extends Dealer | Router> {
@@ -21,6 +32,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   readonly limits: ProtocolLimits;
   onPeersChanged: ((connectedPeers: number) => void) | undefined;
   onReject: ((rejection: Rejection, peer: Buffer | undefined) => void) | undefined;
+  onHandshakeFailed: ((failure: HandshakeFailure) => void) | undefined;
+  readonly capabilities: TransportCapabilities = { curve: capability.curve === true };
   protected readonly socket: S;
   protected readonly writer: WriterQueue;
   private readonly host: string;
@@ -29,6 +42,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   private peers: PeerTracker | undefined;
   /** Set by `bind(_, { acceptOnlyFirstPeer: true })`: refuses a connection while another is admitted. */
   private gate: PeerGate | undefined;
+  /** The ZAP domain of a bound socket with a gate or a CURVE allow-list (one per socket). */
+  private zap: ZapDomain | undefined;
   private readonly bound: string[] = [];
   private readonly connected = new Set<string>();
   private endpointValue: string | undefined;
@@ -81,17 +96,22 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       if (isIpv6(host)) this.socket.ipv6 = true;
     }
     this.trackPeers();
+    if (options.curve) this.becomeCurveServer(options.curve);
+    const policies: ZapPolicy[] = [];
+    // The allow-list comes first: a stranger without an allowed key must not take the one slot.
+    if (options.curve) policies.push(new CurveAllowList(new Set(options.curve.allow)));
     if (options.acceptOnlyFirstPeer && !this.gate) {
-      const gate = new PeerGate(
-        () => this.connectedPeers,
-        () => {
-          this.stats.refusedPeers = (this.stats.refusedPeers ?? 0) + 1;
-        },
-      );
-      this.gate = gate;
-      await gate.open();
+      this.gate = new PeerGate(() => this.connectedPeers);
+      policies.push(this.gate);
+    }
+    if (policies.length > 0 && !this.zap) {
+      const zap = new ZapDomain(policies, () => {
+        this.stats.refusedPeers = (this.stats.refusedPeers ?? 0) + 1;
+      });
+      this.zap = zap;
+      await zap.open();
       // Set before the bind: libzmq reads the domain when it sets up each accepted connection.
-      this.socket.zapDomain = gate.domain;
+      this.socket.zapDomain = zap.domain;
     }
     try {
       await this.socket.bind(target);
@@ -107,10 +127,13 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     return real;
   }
 
-  connect(endpoint: string): void {
+  connect(endpoint: string, options: ConnectOptions = {}): void {
     this.assertOpen('connect');
     const target = checkEndpoint('connect()', endpoint);
     if (isTcp(target) && isIpv6(hostOf(target))) this.socket.ipv6 = true;
+    // libzmq copies the socket's options into each connection as it is made, so these apply to
+    // this connect (and to later ones until changed).
+    if (options.curve) this.becomeCurveClient(options.curve);
     this.trackPeers();
     this.socket.connect(target);
     this.connected.add(target);
@@ -184,7 +207,43 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
         this.onPeersChanged?.(n);
       },
       this.warn,
+      (event) => this.handshakeFailed(event),
     );
+  }
+
+  private handshakeFailed(event: Event): void {
+    if (!('address' in event)) return;
+    const kind =
+      event.type === 'handshake:error:auth' ? 'auth' : event.type === 'handshake:error:protocol' ? 'protocol' : 'other';
+    const error = 'error' in event ? (event.error as { status?: unknown; code?: unknown } | undefined) : undefined;
+    const detail =
+      error?.status !== undefined ? String(error.status) : error?.code !== undefined ? String(error.code) : undefined;
+    debug('handshake failed on %s: %s %s', event.address, kind, String(detail));
+    try {
+      this.onHandshakeFailed?.({ endpoint: event.address, kind, ...(detail === undefined ? {} : { detail }) });
+    } catch (err) {
+      this.warn(`onHandshakeFailed handler threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+
+  private becomeCurveServer(curve: CurveServerOptions): void {
+    assertCurveAvailable(this.capabilities.curve);
+    checkKeys('bind()', { publicKey: curve.publicKey, secretKey: curve.secretKey });
+    const allow = [...(curve.allow ?? [])];
+    if (allow.length === 0 || !allow.every(isCurveKey)) {
+      throw new MultifrostError('INVALID_ARGUMENT', 'bind(): curve.allow must be a non-empty list of Z85 public keys');
+    }
+    this.socket.curveServer = true;
+    this.socket.curvePublicKey = curve.publicKey;
+    this.socket.curveSecretKey = curve.secretKey;
+  }
+
+  private becomeCurveClient(curve: CurveClientOptions): void {
+    assertCurveAvailable(this.capabilities.curve);
+    checkKeys('connect()', { ...curve });
+    this.socket.curveServerKey = curve.serverKey;
+    this.socket.curvePublicKey = curve.publicKey;
+    this.socket.curveSecretKey = curve.secretKey;
   }
 
   private startLoop(): void {
@@ -244,10 +303,19 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     this.socket.close();
     this.peers?.stop();
     this.gate?.close();
+    this.zap?.close();
     // libzmq closes the listeners in its I/O thread, after close() returns; wait until their ports
     // are free, so that a re-bind of the same port right after close() resolves cannot fail.
     await Promise.all(this.bound.filter(isTcp).map((endpoint) => waitUntilFree(hostOf(endpoint), portOf(endpoint))));
     debug('closed %s', this.describe());
+  }
+}
+
+function checkKeys(where: string, keys: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(keys)) {
+    if (!isCurveKey(value)) {
+      throw new MultifrostError('INVALID_ARGUMENT', `${where}: curve.${name} must be a 40-character Z85 key`);
+    }
   }
 }
 

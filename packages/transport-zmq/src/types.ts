@@ -18,6 +18,12 @@ export interface TransportOptions {
   zmtpHeartbeatIntervalMs?: number;
   /** A peer silent for this long at the ZMTP level is disconnected. Default 5000 ms. */
   zmtpHeartbeatTimeoutMs?: number;
+  /**
+   * A connection that has not completed its ZMTP handshake (greeting, and CURVE when enabled) by
+   * then is closed, freeing its descriptor. Default 30000 ms (libzmq's); 0 waits forever. Lower it
+   * on a service strangers can reach: idle connections then cannot hold its descriptors for long.
+   */
+  zmtpHandshakeTimeoutMs?: number;
   /** ZMQ linger on close. Default 0, so close never holds the process open. */
   lingerMs?: number;
   /** ZMQ high-water marks (messages). Default 10000 each. */
@@ -40,8 +46,9 @@ export interface TransportStats {
   /** Sends waiting in the writer queue right now. */
   queued: number;
   /**
-   * Connections refused at the handshake because another peer was admitted
-   * (`bind(_, { acceptOnlyFirstPeer: true })`). Transports without that option may leave it out.
+   * Connections refused at the handshake: another peer was admitted
+   * (`bind(_, { acceptOnlyFirstPeer: true })`) or the client's CURVE key is not allowed
+   * (`bind(_, { curve })`). Transports without those options may leave it out.
    */
   refusedPeers?: number;
 }
@@ -55,6 +62,55 @@ export interface BindOptions {
    * restarted worker). Used by spawn mode on TCP, where any local account can reach the port.
    */
   acceptOnlyFirstPeer?: boolean;
+  /**
+   * Be a CURVE server: encrypt every connection with this key pair and admit only clients whose
+   * public key is in `allow` (Z85 keys). A refused client gets no message and sees nothing; it is
+   * counted in `stats.refusedPeers`. A transport without CURVE (`capabilities.curve` false) throws
+   * `UNSUPPORTED` rather than bind in the clear.
+   */
+  curve?: CurveServerOptions;
+}
+
+export interface CurveServerOptions {
+  publicKey: string;
+  secretKey: string;
+  /** The client public keys (Z85) admitted; must not be empty. */
+  allow: Iterable<string>;
+}
+
+/** How `connect()` reaches its endpoint. */
+export interface ConnectOptions {
+  /**
+   * Be a CURVE client: our key pair, and the server's public key, which the server must prove it
+   * holds the secret of before any message flows. Set on the first connect; it applies to every
+   * connection of this transport (a CURVE transport talks to CURVE servers only).
+   */
+  curve?: CurveClientOptions;
+}
+
+export interface CurveClientOptions {
+  publicKey: string;
+  secretKey: string;
+  serverKey: string;
+}
+
+/** A connection whose security handshake failed, as `onHandshakeFailed` reports it. */
+export interface HandshakeFailure {
+  /** The endpoint (as connected or accepted) the failure happened on. */
+  endpoint: string;
+  /**
+   * `auth`: the server's ZAP handler refused us (a CURVE key not in its allow-list); `protocol` or
+   * `other`: the handshake broke, e.g. a CURVE server that lacks the secret of the key we expected.
+   */
+  kind: 'auth' | 'protocol' | 'other';
+  /** libzmq's detail: a ZAP status (400) or an error code, when there is one. */
+  detail?: string;
+}
+
+/** What a transport can honour; a missing flag means no. */
+export interface TransportCapabilities {
+  /** CURVE encryption and authentication (`bind(_, { curve })`, `connect(_, { curve })`). */
+  curve?: boolean;
 }
 
 interface TransportBase {
@@ -64,8 +120,11 @@ interface TransportBase {
    * transport, `ipc://path` works too. Resolves e.g. with `tcp://127.0.0.1:53211`.
    */
   bind(endpoint?: string, options?: BindOptions): Promise<string>;
-  /** Connects to an endpoint such as `tcp://127.0.0.1:53211`. Returns at once; the link comes up in the background. */
-  connect(endpoint: string): void;
+  /**
+   * Connects to an endpoint such as `tcp://127.0.0.1:53211`. Returns at once; the link comes up in
+   * the background. With `{ curve }` the transport must honour it or throw `UNSUPPORTED`.
+   */
+  connect(endpoint: string, options?: ConnectOptions): void;
   /** Drops a connection made with `connect` (used to re-point a parent at a moved service). Unknown endpoints are ignored. */
   disconnect(endpoint: string): void;
   /** The endpoint last bound (its real form) or connected, once there is one. */
@@ -79,6 +138,14 @@ interface TransportBase {
   readonly connectedPeers: number;
   /** Called whenever `connectedPeers` changes. */
   onPeersChanged: ((connectedPeers: number) => void) | undefined;
+  /**
+   * Called when a connection's security handshake fails (a refused CURVE key, a server without the
+   * expected secret key). The link keeps retrying in the background; a caller that wants to fail
+   * fast acts on the first report. Transports without security may never call it.
+   */
+  onHandshakeFailed?: ((failure: HandshakeFailure) => void) | undefined;
+  /** What this transport can honour. Undefined: none of the optional features. */
+  readonly capabilities?: TransportCapabilities;
   /** Called for every frame set that failed validation (after it was counted). */
   onReject: ((rejection: Rejection, peer: Buffer | undefined) => void) | undefined;
   readonly stats: TransportStats;

@@ -1,45 +1,94 @@
 /**
- * Lets a bound socket serve one peer at a time, refusing every other connection at the handshake.
+ * The process-wide ZAP handler, and the policies it applies to bound sockets: the one-peer gate of
+ * spawn mode and the CURVE allow-list of connect mode.
  *
- * A DEALER cannot tell its peers' messages apart, so a stranger that connects to a spawn port would
- * get a share of the calls and could answer them. libzmq asks a ZAP handler (a REP socket bound at
- * `inproc://zeromq.zap.01` in the same context) about every new connection of a socket that has a
- * `zapDomain`, even with the NULL mechanism; a `400` ends that connection before its handshake
- * completes, so it gets no messages and nothing it sends is read (verified with zeromq 6.8 /
- * libzmq 4.3.5: the refused peer sees `handshake:error:auth`, and does not reconnect on its own).
- * The request carries the peer's IP only, so "the peer" is simply whichever connection comes first
- * while no other is admitted.
+ * libzmq asks a ZAP handler (a REP socket bound at `inproc://zeromq.zap.01` in the same context)
+ * about every new connection of a socket that has a `zapDomain`, even with the NULL mechanism; a
+ * `400` ends that connection before its handshake completes, so it gets no messages and nothing it
+ * sends is read (verified with zeromq 6.8 / libzmq 4.3.5: the refused peer sees
+ * `handshake:error:auth`, and does not reconnect on its own). Without a handler bound, libzmq
+ * accepts everyone, so a socket must only bind once `ZapDomain.open()` resolved.
  *
- * One handler serves every gate of the process, told apart by domain. It is closed when the last
- * gate goes, since its pending receive would keep the process alive.
+ * One handler serves every domain of the process. It is closed when the last domain goes, since its
+ * pending receive would keep the process alive.
  */
 import { Reply } from 'zeromq';
+import { z85Encode } from './z85.js';
 
 const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 /** A granted connection that never completes its handshake must not lock the worker out forever. */
 const HANDSHAKE_GRACE_MS = 5_000;
 
+/** What a ZAP request tells about a new connection. */
+export interface ZapRequest {
+  /** The peer's IP address. */
+  address: string;
+  /** `NULL`, `PLAIN` or `CURVE`. */
+  mechanism: string;
+  /** For CURVE: the client's long-term public key, 32 raw bytes. */
+  credentials: Buffer[];
+}
+
+/** One rule of a domain: `true` admits, a string refuses with that reason. */
+export interface ZapPolicy {
+  decide(request: ZapRequest): true | string;
+}
+
 let nextId = 0;
-const gates = new Map<string, PeerGate>();
+const domains = new Map<string, ZapDomain>();
 let handler: Promise<Reply> | undefined;
 
-export class PeerGate {
+/** The ZAP domain of one bound socket: its policies must all admit a connection. */
+export class ZapDomain {
   readonly domain = `multifrost-${process.pid}-${++nextId}`;
+  private closed = false;
+
+  constructor(
+    /** Checked in order; the first refusal wins, so a cheap identity check can shield a stateful one. */
+    private readonly policies: ZapPolicy[],
+    private readonly refused: () => void,
+  ) {}
+
+  /** Resolves once the handler listens: only then is it safe to bind the socket. */
+  async open(): Promise<void> {
+    domains.set(this.domain, this);
+    await startHandler();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    domains.delete(this.domain);
+    if (domains.size === 0) void stopHandler();
+  }
+
+  decide(request: ZapRequest): true | string {
+    if (this.closed) return 'socket closed';
+    for (const policy of this.policies) {
+      const verdict = policy.decide(request);
+      if (verdict !== true) {
+        this.refused();
+        return verdict;
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * Serves one peer at a time. A DEALER cannot tell its peers' messages apart, so a stranger that
+ * connects to a spawn port would get a share of the calls and could answer them. The request
+ * carries the peer's IP only, so "the peer" is simply whichever connection comes first while no
+ * other is admitted.
+ */
+export class PeerGate implements ZapPolicy {
   private admitted = false;
   private graceTimer: NodeJS.Timeout | undefined;
-  private closed = false;
 
   constructor(
     /** Peers with a completed handshake right now (the socket's PeerTracker). */
     private readonly connectedPeers: () => number,
-    private readonly refused: () => void,
   ) {}
-
-  /** Resolves once the handler listens: only then is it safe to bind the gated socket. */
-  async open(): Promise<void> {
-    gates.set(this.domain, this);
-    await startHandler();
-  }
 
   /** Call whenever the socket's peer count changes: at 0 the next connection may come in. */
   peersChanged(count: number): void {
@@ -48,19 +97,11 @@ export class PeerGate {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
     this.clearGrace();
-    gates.delete(this.domain);
-    if (gates.size === 0) void stopHandler();
   }
 
-  decide(): boolean {
-    if (this.closed) return false;
-    if (this.admitted || this.connectedPeers() > 0) {
-      this.refused();
-      return false;
-    }
+  decide(): true | string {
+    if (this.admitted || this.connectedPeers() > 0) return 'peer limit reached';
     this.admitted = true;
     this.clearGrace();
     this.graceTimer = setTimeout(() => {
@@ -74,6 +115,21 @@ export class PeerGate {
   private clearGrace(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
+  }
+}
+
+/**
+ * Admits CURVE clients whose public key is in the allow-list. libzmq has already checked that the
+ * client holds the secret key of the key it presents, so the key is its identity.
+ */
+export class CurveAllowList implements ZapPolicy {
+  constructor(private readonly allowed: ReadonlySet<string>) {}
+
+  decide(request: ZapRequest): true | string {
+    if (request.mechanism !== 'CURVE') return 'CURVE required';
+    const key = request.credentials[0];
+    if (!key || key.length !== 32) return 'no client key';
+    return this.allowed.has(z85Encode(key)) ? true : 'client key not allowed';
   }
 }
 
@@ -93,8 +149,8 @@ async function stopHandler(): Promise<void> {
   if (!current) return;
   try {
     const socket = await current;
-    // A gate opened while the bind was still pending keeps the handler.
-    if (gates.size > 0 && handler === undefined) {
+    // A domain opened while the bind was still pending keeps the handler.
+    if (domains.size > 0 && handler === undefined) {
       handler = current;
       return;
     }
@@ -108,18 +164,14 @@ async function stopHandler(): Promise<void> {
 async function serve(socket: Reply): Promise<void> {
   try {
     for await (const frames of socket) {
-      const [version, requestId, domain] = frames;
-      const gate = gates.get(String(domain ?? ''));
+      const [version, requestId, domain, address, , mechanism, ...credentials] = frames;
+      const owner = domains.get(String(domain ?? ''));
       // A domain we do not own gets what libzmq does without a handler: accepted.
-      const ok = gate ? gate.decide() : true;
-      await socket.send([
-        version ?? '1.0',
-        requestId ?? '',
-        ok ? '200' : '400',
-        ok ? 'OK' : 'peer limit reached',
-        '',
-        '',
-      ]);
+      const verdict = owner
+        ? owner.decide({ address: String(address ?? ''), mechanism: String(mechanism ?? ''), credentials })
+        : true;
+      const ok = verdict === true;
+      await socket.send([version ?? '1.0', requestId ?? '', ok ? '200' : '400', ok ? 'OK' : verdict, '', '']);
     }
   } catch {
     // The socket closed under a pending receive: the normal way out.
