@@ -111,9 +111,11 @@ export class FileServiceRegistry implements ServiceRegistry {
         );
       }
       const started = uniqueStarted(existing?.started);
-      setRaw(data, serviceId, { port, pid: process.pid, started });
+      const raw: Record<string, unknown> = { port, pid: process.pid, started };
+      if (options.curvePublicKey !== undefined) raw.curve_public_key = checkCurveKey(serviceId, options.curvePublicKey);
+      setRaw(data, serviceId, raw);
       await this.registryFile.write(data);
-      const entry = toEntry(serviceId, { port, pid: process.pid, started })!;
+      const entry = toEntry(serviceId, raw)!;
       return { legacy, entry };
     }).catch((err: unknown) => {
       throw signal?.aborted && err === signal.reason ? abortedError(signal, 'Registration', serviceId) : err;
@@ -241,4 +243,15 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined, serviceId: 
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** A Z85 CURVE key is 40 characters of its alphabet; the registry stores it, so a typo must not pass. */
+function checkCurveKey(serviceId: string, key: unknown): string {
+  if (typeof key !== 'string' || !/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/.test(key)) {
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `register('${serviceId}'): curvePublicKey must be a 40-character Z85 key, got ${JSON.stringify(key) ?? String(key)}`,
+    );
+  }
+  return key;
 }

@@ -56,6 +56,7 @@ export function toEntry(serviceId: string, raw: unknown): FileServiceEntry | und
   const started = r.started ?? r.start_time;
   if (typeof started === 'string') entry.started = started;
   else if (typeof started === 'number' && Number.isFinite(started)) entry.started = String(started);
+  if (typeof r.curve_public_key === 'string') entry.curvePublicKey = r.curve_public_key;
   return entry;
 }
 

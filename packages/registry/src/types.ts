@@ -22,6 +22,12 @@ export interface ServiceEntry {
   pid?: number;
   /** When the service registered, as written by whichever peer registered it (`started` or `start_time`). */
   started?: string;
+  /**
+   * The service's CURVE public key (Z85), when it serves CURVE only; a parent then connects with
+   * it as the server key, so a process without the matching secret cannot pose as the service.
+   * Stored as `curve_public_key` in services.json.
+   */
+  curvePublicKey?: string;
 }
 
 /**
@@ -49,6 +55,8 @@ export interface RegistrationLease {
 export interface RegisterOptions {
   /** Gives up waiting (for a lock, a backend) with `ABORTED`. Once recorded, the entry stays. */
   signal?: AbortSignal;
+  /** Recorded in the entry: the service's CURVE public key (Z85). */
+  curvePublicKey?: string;
 }
 
 export interface DiscoverOptions {
