@@ -4,6 +4,7 @@
  * nothing for cancellation support.
  */
 import { MultifrostError, type CallMessage } from '@multifrost/protocol';
+import { safeTimeout, type SafeTimer } from '@multifrost/protocol/internal';
 import type { CallContext } from './call-context.js';
 
 export class CallState implements CallContext {
@@ -14,7 +15,8 @@ export class CallState implements CallContext {
   readonly deadline: number | undefined;
   private controller: AbortController | undefined;
   private abortReason: unknown;
-  private timer: NodeJS.Timeout | undefined;
+  /** Safe for any deadline: one 25 days away must not become a 1 ms timer (TimeoutOverflowWarning). */
+  private timer: SafeTimer | undefined;
   private done = false;
 
   constructor(msg: CallMessage) {
@@ -47,7 +49,7 @@ export class CallState implements CallContext {
 
   dispose(): void {
     this.done = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
   }
 
   private armDeadline(deadlineMs: number): void {
@@ -59,9 +61,6 @@ export class CallState implements CallContext {
       );
     const wait = deadlineMs - Date.now();
     if (wait <= 0) fire();
-    else {
-      this.timer = setTimeout(fire, wait);
-      this.timer.unref();
-    }
+    else this.timer = safeTimeout(fire, wait);
   }
 }

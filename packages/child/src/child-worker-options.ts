@@ -32,7 +32,9 @@ export interface ChildWorkerOptions {
    */
   maxQueue?: number;
   /**
-   * How long stop() lets in-flight calls finish before aborting their `signal`, in ms.
+   * How long stop() lets in-flight calls finish before aborting their `signal`, in ms. Anything
+   * above 2^31 - 1 ms, Infinity included, is clamped to it (in practice: wait for them); a negative
+   * or NaN value is refused with `INVALID_ARGUMENT`.
    * @default 5000
    */
   shutdownGraceMs?: number;
@@ -80,7 +82,8 @@ export interface ChildWorkerOptions {
    */
   acceptRemoteShutdown?: boolean;
   /**
-   * Spawn mode: how often to check that the parent is alive, in ms.
+   * Spawn mode: how often to check that the parent is alive, in ms (from a thread of its own, so a
+   * busy handler does not delay it). Must be more than 0; values above 2^31 - 1 ms are clamped.
    * @default 200
    */
   parentCheckIntervalMs?: number;

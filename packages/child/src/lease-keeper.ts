@@ -5,7 +5,7 @@
  * stays discoverable. The file registry has no expiry, so for it this does nothing.
  */
 import { isMultifrostError } from '@multifrost/protocol';
-import { createDebug } from '@multifrost/protocol/internal';
+import { createDebug, timerDelay } from '@multifrost/protocol/internal';
 import type { RegistrationLease, ServiceRegistry } from '@multifrost/registry';
 
 const debug = createDebug('multifrost:child');
@@ -29,8 +29,10 @@ export class LeaseKeeper {
 
   start(): void {
     const ttl = this.current.ttlMs;
-    if (!this.registry.renew || !ttl || this.timer) return;
-    this.timer = setInterval(() => void this.tick(), Math.max(1, Math.floor(ttl / 3)));
+    // A ttl of Infinity is a lease that never expires, and 0, a negative or NaN gives no period to
+    // renew in; setInterval would turn any of them into a 1 ms loop.
+    if (!this.registry.renew || !(ttl !== undefined && ttl > 0 && Number.isFinite(ttl)) || this.timer) return;
+    this.timer = setInterval(() => void this.tick(), Math.max(1, timerDelay(Math.floor(ttl / 3))));
     // Renewing must not keep an otherwise finished process alive.
     this.timer.unref();
   }
@@ -57,7 +59,12 @@ export class LeaseKeeper {
     const { serviceId, entry } = this.current;
     debug('lease for %s lost; registering %s again', serviceId, entry.endpoint);
     try {
-      const lease = await this.registry.register(serviceId, () => Promise.resolve(entry.endpoint));
+      const lease = await this.registry.register(
+        serviceId,
+        () => Promise.resolve(entry.endpoint),
+        // The socket is still the CURVE one it was: the new entry must name the same key.
+        entry.curvePublicKey === undefined ? undefined : { curvePublicKey: entry.curvePublicKey },
+      );
       if (!this.timer) {
         // stop() ran meanwhile and the worker unregistered the old lease: take this one back out too.
         await this.registry.unregister(lease).catch(() => false);

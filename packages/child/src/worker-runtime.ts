@@ -29,6 +29,7 @@ import type { ChildWorkerOptions } from './child-worker-options.js';
 import { Dispatcher, type Method } from './dispatcher.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ProcessLifecycle, type StopReason } from './lifecycle.js';
+import { workerDurations, type WorkerDurations } from './option-durations.js';
 import { OutputForwarder } from './output-forwarding.js';
 import { assertNoReservedOwnFields } from './reserved-names.js';
 import { ReplySender } from './reply-sender.js';
@@ -46,6 +47,7 @@ export class WorkerRuntime {
   private readonly owner: object;
   private readonly libraryBase: object;
   private readonly lifecycle: ProcessLifecycle;
+  private readonly durations: WorkerDurations;
   private state: State = 'idle';
   private transport: ServiceTransport | undefined;
   private sender: ReplySender | undefined;
@@ -65,8 +67,9 @@ export class WorkerRuntime {
     this.libraryBase = libraryBase;
     this.options = options;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    this.durations = workerDurations(options);
     this.lifecycle = new ProcessLifecycle(
-      { exitOnStop: options.exitOnStop !== false, parentCheckIntervalMs: options.parentCheckIntervalMs ?? 200 },
+      { exitOnStop: options.exitOnStop !== false, parentCheckIntervalMs: this.durations.parentCheckIntervalMs },
       (reason) => void this.stopWith(reason),
       () => this.state === 'stopping',
     );
@@ -232,7 +235,7 @@ export class WorkerRuntime {
       removeOrphanedChannel(this.spawnEnv?.endpoint);
       this.lifecycle.parentGone();
     }
-    await this.dispatcher!.drain(this.options.shutdownGraceMs ?? 5000);
+    await this.dispatcher!.drain(this.durations.shutdownGraceMs);
     // Let replies already queued reach the parent before the socket goes.
     await Promise.race([this.sender!.flush(), delay(1000)]);
     const keeper = this.leaseKeeper;

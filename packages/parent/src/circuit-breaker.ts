@@ -5,13 +5,18 @@
  * never close their breaker once open; this one always can. The move from open to half-open is
  * made by a timer, so reading `state` never changes it and no event fires from a getter.
  */
+import { durationMs } from './durations.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
   /** Consecutive transport failures that open the circuit. Default 5. */
   failureThreshold?: number;
-  /** Time the circuit stays open before a probe is allowed. Default 10000 ms. */
+  /**
+   * Time the circuit stays open before a probe is allowed. Default 10000 ms. A negative or NaN
+   * value is refused with INVALID_ARGUMENT; anything above 2^31 - 1 ms (Infinity too) is clamped
+   * to it, which in practice means the circuit stays open.
+   */
   resetTimeoutMs?: number;
 }
 
@@ -29,7 +34,7 @@ export class CircuitBreaker {
     private readonly onChange: (state: CircuitState) => void = () => {},
   ) {
     this.failureThreshold = Math.max(1, options.failureThreshold ?? 5);
-    this.resetTimeoutMs = Math.max(0, options.resetTimeoutMs ?? 10_000);
+    this.resetTimeoutMs = durationMs(options.resetTimeoutMs, 'circuitBreaker.resetTimeoutMs', 10_000);
   }
 
   get state(): CircuitState {

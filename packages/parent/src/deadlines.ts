@@ -5,7 +5,12 @@
  * set for the earliest deadline that may still be pending; when it fires, the owner expires what is
  * due and names the next deadline. Calls that share a timeout (the default) arrive in deadline
  * order, so the timer is set once per timeout period, not once per call.
+ *
+ * A deadline beyond Node's timer range (2^31 - 1 ms) is reached in steps: the timer fires early,
+ * `expire` finds nothing due and names the same deadline again, and the timer is set once more.
  */
+import { timerDelay } from '@multifrost/protocol/internal';
+
 export class Deadlines {
   private timer: NodeJS.Timeout | undefined;
   /** The deadline the timer is set for (ms, performance.now() clock); Infinity when unset. */
@@ -32,7 +37,7 @@ export class Deadlines {
   private arm(deadline: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = deadline;
-    this.timer = setTimeout(this.fire, Math.max(0, deadline - performance.now()));
+    this.timer = setTimeout(this.fire, timerDelay(deadline - performance.now()));
     // The worker's socket and process keep the event loop alive while calls are pending; this timer
     // must not keep it alive after the last call, since it is not cleared when calls settle.
     this.timer.unref();

@@ -9,7 +9,7 @@ import { createShutdown, MultifrostError } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { resolveCommand, type Command } from './command.js';
 import { chooseChannel, PrivateChannel, type ChannelChoice } from './private-channel.js';
-import { durationMs } from './durations.js';
+import { durationMs, restartOptions } from './durations.js';
 import * as messages from './messages.js';
 import type { RestartOptions, SpawnOptions } from './options.js';
 import { resolveScriptPath } from './script-path.js';
@@ -53,7 +53,9 @@ export function spawnPlan(
     env: { ...process.env, ...options.env },
     startTimeoutMs: durationMs(options.startTimeoutMs, 'startTimeoutMs', 30_000),
     closeGraceMs: durationMs(options.closeGraceMs, 'closeGraceMs', 5_000),
-    autoRestart: options.autoRestart ? (options.autoRestart === true ? {} : options.autoRestart) : undefined,
+    autoRestart: options.autoRestart
+      ? restartOptions(options.autoRestart === true ? {} : options.autoRestart)
+      : undefined,
     channel: chooseChannel(options.channel, {
       command,
       executable,
