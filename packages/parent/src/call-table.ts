@@ -6,6 +6,7 @@
  */
 import { isMultifrostError, type ErrorMessage, type Message } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
+import { later } from './fail-later.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { Deadlines } from './deadlines.js';
 import * as messages from './messages.js';
@@ -168,7 +169,8 @@ export class CallTable {
     p.sent = true;
     if (debugCalls.enabled) debugCalls('%s: call %s() id %s sent', this.worker, p.fn, p.id);
     const failed = this.sender.post(msg, this.onSendError);
-    if (failed) this.onSendError(failed, msg);
+    // On a later turn, like every fast failure (fail-later.ts): a retry loop must not starve I/O.
+    if (failed) later(this.onSendError, failed, msg);
   }
 
   /** One handler for every failed send (no closure per call): the message says which call it was. */

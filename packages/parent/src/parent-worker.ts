@@ -14,6 +14,7 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ConnectSession, connectPlan } from './connect-session.js';
 import { timeoutMs } from './durations.js';
 import { HeartbeatMonitor, heartbeatOptions } from './heartbeat.js';
+import { failLater } from './fail-later.js';
 import { listFunctions } from './list-functions.js';
 import * as messages from './messages.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
@@ -126,7 +127,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
    * close() it rejects with `CLOSED`: a closed worker does not come back (spawn or connect anew).
    */
   start(): Promise<this> {
-    if (this.closePromise) return Promise.reject(messages.startAfterClose(this.name, this.mode));
+    if (this.closePromise) return failLater(messages.startAfterClose(this.name, this.mode));
     this.startPromise ??= this.doStart().catch(async (err: unknown) => {
       await this.shutdownAfterFailedStart();
       throw err;
@@ -276,20 +277,20 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   private invoke(fn: string, args: unknown[], options: CallOptions): Promise<unknown> {
     const state = this.state;
     if (state === 'closing' || state === 'closed')
-      return Promise.reject(messages.closed(this.name, fn, state === 'closing' ? 'is closing' : 'is closed'));
-    if (state === 'failed') return Promise.reject(this.strategy.notRunning(fn));
+      return failLater(messages.closed(this.name, fn, state === 'closing' ? 'is closing' : 'is closed'));
+    if (state === 'failed') return failLater(this.strategy.notRunning(fn));
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(messages.aborted(this.name, fn, signal.reason));
+    if (signal?.aborted) return failLater(messages.aborted(this.name, fn, signal.reason));
     let ms: number;
     try {
       ms = timeoutMs(options.timeoutMs, 'timeoutMs', this.defaultTimeoutMs);
     } catch (err) {
-      return Promise.reject(err);
+      return failLater(err as Error);
     }
     const circuit = this.circuit;
     const admitted = circuit ? circuit.admit() : true;
     if (admitted === false)
-      return Promise.reject(messages.circuitOpen(this.name, fn, circuit!.consecutiveFailures, circuit!.resetTimeoutMs));
+      return failLater(messages.circuitOpen(this.name, fn, circuit!.consecutiveFailures, circuit!.resetTimeoutMs));
     // A timeout the user chose travels with the call; the built-in default stays here (28 bytes less).
     const carryDeadline = Number.isFinite(ms) && (options.timeoutMs !== undefined || this.defaultDeadlineTravels);
     const extra = this.heartbeat.callMetadata;

@@ -3,6 +3,7 @@ import { callFlood } from './call-flood.js';
 import { badValues, hostileFrames, soak, unservable } from './load-and-input.js';
 import { neverStarts, parentDeath, restartUnderLoad, sigkillInFlight, sigstop } from './process-faults.js';
 import { registryStorm } from './registry-storm.js';
+import { retryLivelock } from './retry-livelock.js';
 import type { Scenario } from '../support.js';
 
 export const SCENARIOS: Scenario[] = [
@@ -17,4 +18,5 @@ export const SCENARIOS: Scenario[] = [
   neverStarts,
   unservable,
   callFlood,
+  retryLivelock,
 ];
