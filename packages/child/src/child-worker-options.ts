@@ -1,6 +1,7 @@
 /** The options a worker is constructed with (docs/api.md, ChildWorker). */
 import type { ServiceRegistry } from '@multifrost/registry';
 import type { TransportFactory, TransportOptions } from '@multifrost/transport-zmq';
+import type { ServiceSecurity } from './curve-service.js';
 
 export interface ChildWorkerOptions {
   /**
@@ -55,6 +56,15 @@ export interface ChildWorkerOptions {
    * @example { serviceId: 'math', endpoint: 'tcp://127.0.0.1:5000' }
    */
   endpoint?: string;
+  /**
+   * Connect mode: serve CURVE only. `key` is the service's key pair (a `NAME.key_secret` file or
+   * `{ publicKey, secretKey }`), `allow` the clients admitted (Z85 keys, `.key` files, or
+   * directories of `*.key`; read once at start). Others are refused at the handshake and see
+   * nothing; the public key goes into the registry entry. Fails the start with `UNSUPPORTED` on a
+   * transport without CURVE, and with `INVALID_ARGUMENT` in spawn mode.
+   * @example { serviceId: 'vault', security: { curve: { key: 'keys/vault.key_secret', allow: 'keys/clients' } } }
+   */
+  security?: ServiceSecurity;
   /**
    * Connect mode: TCP port to bind on the transport's host (0 = any free port).
    * @default 0

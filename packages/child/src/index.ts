@@ -1,5 +1,6 @@
 export { ChildWorker } from './child-worker.js';
 export type { ChildWorkerOptions } from './child-worker-options.js';
+export type { ServiceSecurity } from './curve-service.js';
 export { RESERVED_NAMES } from './reserved-names.js';
 export type { ReservedName } from './reserved-names.js';
 export { callContext, currentCall } from './call-context.js';

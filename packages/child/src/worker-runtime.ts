@@ -26,6 +26,7 @@ import {
 } from '@multifrost/transport-zmq';
 import { collectCallable } from './callable-surface.js';
 import type { ChildWorkerOptions } from './child-worker-options.js';
+import { curveBinding, securityInSpawnMode } from './curve-service.js';
 import { Dispatcher, type Method } from './dispatcher.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { ProcessLifecycle, type StopReason } from './lifecycle.js';
@@ -128,7 +129,8 @@ export class WorkerRuntime {
       );
     }
     if (this.options.handleSignals !== false) this.lifecycle.handleSignals();
-    const transport = transportFactory(this.options).service();
+    const factory = transportFactory(this.options);
+    const transport = factory.service();
     const sender = new ReplySender(transport);
     const dispatcher = new Dispatcher(
       {
@@ -148,13 +150,19 @@ export class WorkerRuntime {
     let endpoint: string;
     try {
       if (this.spawnEnv) {
+        if (this.options.security !== undefined) throw securityInSpawnMode();
         endpoint = this.spawnEnv.endpoint ?? tcpEndpoint('127.0.0.1', this.spawnEnv.port!);
         transport.connect(endpoint);
         if (this.spawnEnv.parentPid !== undefined) this.lifecycle.watchParent(this.spawnEnv.parentPid, endpoint);
       } else {
         this.registry = this.options.registry ?? new FileServiceRegistry();
         const where = bindEndpoint(this.options);
-        const lease = await this.registry.register(serviceId!, () => transport.bind(where));
+        const curve = await curveBinding(this.options.security, transport, factory.name);
+        const lease = await this.registry.register(
+          serviceId!,
+          () => transport.bind(where, curve?.bind),
+          curve ? { curvePublicKey: curve.publicKey } : undefined,
+        );
         this.leaseKeeper = new LeaseKeeper(this.registry, lease);
         this.leaseKeeper.start();
         endpoint = lease.entry.endpoint;

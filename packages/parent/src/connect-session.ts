@@ -6,6 +6,15 @@
 import { OUTPUT_OPT_IN_KEY, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
+import {
+  type ClientCurve,
+  curveForEntry,
+  curveRequired,
+  curveTimeout,
+  handshakeError,
+  loadClientCurve,
+  type ParentSecurity,
+} from './curve-client.js';
 import { durationMs } from './durations.js';
 import * as messages from './messages.js';
 import type { ConnectOptions } from './options.js';
@@ -23,6 +32,10 @@ export interface ConnectPlan {
   timeoutOption: string;
   /** Whether to ask the service for its console output (the `output` option is not `'ignore'`). */
   wantsOutput: boolean;
+  /** `security: { curve }`: connect as a CURVE client, and only to an entry whose key checks out. */
+  security: ParentSecurity | undefined;
+  /** The transport's name, for the message when it cannot do what `security` asks. */
+  transportName: string;
 }
 
 /** Reads connect()'s arguments; `startTimeoutMs` wins over the older `timeoutMs`, and messages name the one used. */
@@ -36,6 +49,8 @@ export function connectPlan(serviceId: string, options: ConnectOptions): Connect
     startTimeoutMs: durationMs(options.startTimeoutMs ?? options.timeoutMs, option, 5_000),
     timeoutOption: option,
     wantsOutput: options.output !== 'ignore',
+    security: options.security,
+    transportName: nameOf(options.transport),
   };
 }
 
@@ -43,6 +58,8 @@ export class ConnectSession implements WorkerStrategy {
   readonly mode = 'connect';
   readonly pid = undefined;
   private endpoint: string | undefined;
+  /** Our CURVE keys, read once at start when `security` asks for CURVE. */
+  private curve: ClientCurve | undefined;
   /** Aborts a discovery still waiting when close() begins. */
   private readonly discovery = new AbortController();
 
@@ -58,13 +75,41 @@ export class ConnectSession implements WorkerStrategy {
   async start(): Promise<void> {
     const { plan, host } = this;
     const deadline = Date.now() + plan.startTimeoutMs;
+    if (plan.security !== undefined) {
+      this.curve = await loadClientCurve(plan.security, host.transport, plan.transportName);
+    }
     const entry = await this.discover();
+    const curve = this.curve ? curveForEntry(plan.serviceId, entry, this.curve) : undefined;
     this.endpoint = entry.endpoint;
-    host.transport.connect(this.endpoint);
     const where = this.endpoint;
-    await waitUntilAnswering(host, deadline, plan.startTimeoutMs, () =>
-      messages.serviceSilent(plan.serviceId, where, plan.startTimeoutMs, plan.timeoutOption),
-    );
+    const answer = () =>
+      waitUntilAnswering(host, deadline, plan.startTimeoutMs, () =>
+        messages.serviceSilent(plan.serviceId, where, plan.startTimeoutMs, plan.timeoutOption),
+      );
+    if (!curve) {
+      // A CURVE-only service would just never complete our handshake: say why now.
+      if (entry.curvePublicKey !== undefined) throw curveRequired(plan.serviceId, where);
+      host.transport.connect(where);
+      await answer();
+      return;
+    }
+    // libzmq retries a failed handshake forever; the first failure is the answer we wait for.
+    let refused: (err: MultifrostError) => void = () => {};
+    const handshake = new Promise<never>((_, reject) => {
+      refused = reject;
+    });
+    host.transport.onHandshakeFailed = (failure) => {
+      if (!host.ready) refused(handshakeError(plan.serviceId, where, failure));
+      else debug('%s: CURVE handshake failed on %s: %s', host.name, failure.endpoint, failure.kind);
+    };
+    host.transport.connect(where, { curve });
+    const answering = answer();
+    answering.catch(() => {});
+    try {
+      await Promise.race([answering, handshake]);
+    } catch (err) {
+      throw curveTimeout(err, plan.serviceId);
+    }
   }
 
   async abortStart(): Promise<void> {
@@ -110,14 +155,22 @@ export class ConnectSession implements WorkerStrategy {
     try {
       const entry = await plan.registry.lookup(plan.serviceId);
       const next = entry?.endpoint;
-      if (next && next !== this.endpoint && host.ready) {
+      if (entry && next && next !== this.endpoint && host.ready) {
+        // A moved CURVE service must still present a key we accept; else stay put (and fail by health).
+        const curve = this.curve ? curveForEntry(plan.serviceId, entry, this.curve) : undefined;
         debug('%s: service moved from %s to %s', host.name, String(this.endpoint), next);
         if (this.endpoint !== undefined) host.transport.disconnect(this.endpoint);
         this.endpoint = next;
-        host.transport.connect(next);
+        host.transport.connect(next, curve ? { curve } : undefined);
       }
     } catch (err) {
       debug('%s: rediscovery failed: %s', host.name, String(err));
     }
   }
+}
+
+/** A factory's name (`zmq` by default, since plain settings mean the ZeroMQ transport). */
+function nameOf(transport: ConnectOptions['transport']): string {
+  const name = (transport as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name : 'zmq';
 }

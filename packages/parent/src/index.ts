@@ -18,3 +18,4 @@ export type { OutputOption, OutputHandler, OutputStream } from './output-sink.js
 export { MultifrostError, RemoteCallError, isMultifrostError } from '@multifrost/protocol';
 export type { MultifrostErrorCode } from '@multifrost/protocol';
 export type { SpawnChannel } from './private-channel.js';
+export type { ParentSecurity } from './curve-client.js';

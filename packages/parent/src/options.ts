@@ -6,6 +6,7 @@ import type { ProtocolVersion } from '@multifrost/protocol';
 import type { ServiceRegistry } from '@multifrost/registry';
 import type { TransportFactory, TransportOptions } from '@multifrost/transport-zmq';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import type { ParentSecurity } from './curve-client.js';
 import type { OutputOption } from './output-sink.js';
 import type { SpawnChannel } from './private-channel.js';
 import type { ExitInfo } from './worker-process.js';
@@ -202,6 +203,16 @@ export interface RestartInfo {
 
 /** Typed events of a ParentWorker. */
 export interface ParentWorkerEvents {
+  /**
+   * Connect as a CURVE client. `key` is our key pair (a `NAME.key_secret` file or
+   * `{ publicKey, secretKey }`), which the service must allow; `serverKey` (Z85 or a certificate
+   * file), when set, must equal the key in the service's registry entry. The parent connects with
+   * the entry's key, so a process that lacks its secret is never talked to. Refusals, a mismatch
+   * and an entry without a key fail with `AUTH_FAILED`; spawn mode refuses `security` with
+   * `INVALID_ARGUMENT`.
+   * @example { security: { curve: { key: 'keys/app.key_secret', serverKey: 'keys/vault.key' } } }
+   */
+  security?: ParentSecurity;
   /**
    * The worker is ready: once after start (emitted on the next turn, so a listener attached right
    * after `await ParentWorker.spawn(...)` hears it), and again after each successful restart.

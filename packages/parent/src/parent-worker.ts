@@ -12,6 +12,7 @@ import type { CallerTransport } from '@multifrost/transport-zmq';
 import { CallTable, type CallSender } from './call-table.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ConnectSession, connectPlan } from './connect-session.js';
+import { securityInSpawnMode } from './curve-client.js';
 import { timeoutMs } from './durations.js';
 import { HeartbeatMonitor, heartbeatOptions } from './heartbeat.js';
 import { failLater } from './fail-later.js';
@@ -114,6 +115,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   ): Promise<ParentWorker<T>> {
     const { options, plan, name } = spawnPlan(script, executableOrOptions, maybeOptions);
     return new ParentWorker<T>(options, name, (host) => new SpawnSupervisor(host, plan)).start();
+    if ((options as { security?: unknown }).security !== undefined) throw securityInSpawnMode();
   }
 
   /** Finds a running service in the registry, connects, and resolves once it answers. */
