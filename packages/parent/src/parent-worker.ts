@@ -114,8 +114,9 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     maybeOptions: SpawnOptions = {},
   ): Promise<ParentWorker<T>> {
     const { options, plan, name } = spawnPlan(script, executableOrOptions, maybeOptions);
+    const given = typeof executableOrOptions === 'object' ? executableOrOptions : maybeOptions;
+    if ((given as { security?: unknown } | undefined)?.security !== undefined) throw securityInSpawnMode();
     return new ParentWorker<T>(options, name, (host) => new SpawnSupervisor(host, plan)).start();
-    if ((options as { security?: unknown }).security !== undefined) throw securityInSpawnMode();
   }
 
   /** Finds a running service in the registry, connects, and resolves once it answers. */
