@@ -2,33 +2,41 @@
  * Reading and writing `services.json`. Writes are atomic (temp file in the same directory, fsync,
  * rename over), so a reader — ours, or Go's lock-free Discover — always sees a whole file. A file
  * that doesn't parse is reported and copied aside, never wiped: it may hold other peers' services.
+ * Only a regular file of bounded size is read, without blocking (safe-read.ts), and other peers'
+ * bytes survive a rewrite exactly, valid UTF-8 or not (byte-exact-text.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MultifrostError } from '@multifrost/protocol';
+import { decodeKeepingBytes, encodeKeepingBytes } from './byte-exact-text.js';
+import { readRegularFile } from './safe-read.js';
 import type { RawRegistry } from './service-entries.js';
+
+/** Far above any real registry (about 200 bytes per service), far below what would hurt memory. */
+export const DEFAULT_MAX_REGISTRY_BYTES = 16 * 1024 * 1024;
 
 export class RegistryFile {
   /** Contents already copied aside by this instance, so discover's polling doesn't re-scan each time. */
   private readonly copied = new Map<string, string>();
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly maxBytes = DEFAULT_MAX_REGISTRY_BYTES,
+  ) {}
 
   /** The parsed registry; missing or empty (whitespace only) is an empty registry. */
   async read(): Promise<RawRegistry> {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(this.file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      // Not corruption as such (EACCES, EISDIR, ...), but the same outcome: we can't trust what
-      // we'd write back, so refuse rather than replace it.
-      throw new MultifrostError('REGISTRY_CORRUPT', `Cannot read registry ${this.file}: ${(err as Error).message}`, {
-        cause: err,
-        details: { file: this.file },
+    const read = await readRegularFile(this.file, this.maxBytes);
+    if (read.kind === 'missing') return {};
+    if (read.kind === 'refused') {
+      // Not corruption as such (a FIFO, a symlink, EACCES, too big), but the same outcome: we can't
+      // trust what we'd write back, so refuse rather than replace it.
+      throw new MultifrostError('REGISTRY_CORRUPT', `Cannot read registry ${this.file}: ${read.why}`, {
+        details: { file: this.file, code: read.code },
       });
     }
-    const text = bytes.toString('utf8');
+    const bytes = read.bytes;
+    const text = decodeKeepingBytes(bytes);
     if (text.trim().length === 0) return {};
     let parsed: unknown;
     try {
@@ -52,7 +60,7 @@ export class RegistryFile {
     try {
       const handle = await fs.open(tmp, 'wx', 0o600);
       try {
-        await handle.writeFile(`${JSON.stringify(data, null, 2)}\n`);
+        await handle.writeFile(encodeKeepingBytes(`${JSON.stringify(data, null, 2)}\n`));
         await handle.sync();
       } finally {
         await handle.close();
@@ -93,10 +101,8 @@ export class RegistryFile {
     const names = await fs.readdir(dir).catch(() => [] as string[]);
     for (const name of names.filter((n) => n.startsWith(prefix)).sort()) {
       const candidate = path.join(dir, name);
-      const st = await fs.stat(candidate).catch(() => undefined);
-      if (st?.size !== bytes.length) continue;
-      const other = await fs.readFile(candidate).catch(() => undefined);
-      if (other?.equals(bytes)) return candidate;
+      const other = await readRegularFile(candidate, bytes.length);
+      if (other.kind === 'bytes' && other.bytes.equals(bytes)) return candidate;
     }
     return undefined;
   }

@@ -14,11 +14,17 @@
  *   a dead or stuck holder's lock ages — for our waiters and for Go/Rust, which break at 10 s.
  * - A holder whose lock was broken anyway must not delete the next holder's lock on release: we
  *   unlink only if the path still names the file we created.
+ *
+ * The lock is looked at with lstat, never stat: a dangling symlink at `services.lock` makes every
+ * O_EXCL create fail while stat cannot read its age, which blocked registration forever. A lock
+ * is only ever a regular file, so a symlink there is broken at once, and anything else that is not
+ * a regular file (a directory, a FIFO) is reported as what it is instead of waited on.
  */
 import { promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { MultifrostError } from '@multifrost/protocol';
 import { isPidAlive } from './pid-liveness.js';
+import { readRegularFile } from './safe-read.js';
 
 export interface LockOptions {
   /** Give up waiting after this long. */
@@ -71,7 +77,10 @@ async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs, signal }:
     const held = await tryCreate(lockPath, staleMs, timeoutMs);
     if (held) return held;
     const st = await statOrUndefined(lockPath);
-    if (st && Date.now() - st.mtimeMs > staleMs && (await breakStale(lockPath, staleMs))) continue;
+    if (st && !st.isFile() && !st.isSymbolicLink()) throw notALock(lockPath, st);
+    // A symlink was never made by a peer's O_EXCL create: stale whatever its age.
+    const stale = st && (st.isSymbolicLink() || Date.now() - st.mtimeMs > staleMs);
+    if (stale && (await breakStale(lockPath, staleMs))) continue;
     if (Date.now() >= deadline) throw await timeoutError(lockPath, timeoutMs, staleMs);
     await sleep(Math.max(1, Math.min(wait * (0.5 + Math.random()), pollMs, deadline - Date.now())), signal);
     wait = Math.min(wait * 2, pollMs);
@@ -136,7 +145,7 @@ async function breakStale(lockPath: string, staleMs: number): Promise<boolean> {
   try {
     const st = await statOrUndefined(lockPath);
     if (!st) return true; // released meanwhile
-    if (Date.now() - st.mtimeMs <= staleMs) return false; // re-taken meanwhile: a live holder
+    if (!st.isSymbolicLink() && Date.now() - st.mtimeMs <= staleMs) return false; // re-taken meanwhile: a live holder
     const aside = `${lockPath}.stale-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     try {
       await fs.rename(lockPath, aside);
@@ -148,7 +157,8 @@ async function breakStale(lockPath: string, staleMs: number): Promise<boolean> {
     // fails rather than clobbering if yet another process took the free path in between.
     const moved = await statOrUndefined(aside);
     const same = moved && moved.ino === st.ino && moved.dev === st.dev && moved.mtimeMs === st.mtimeMs;
-    if (moved && !same && Date.now() - moved.mtimeMs <= staleMs) await fs.link(aside, lockPath).catch(() => undefined);
+    if (moved && !same && moved.isFile() && Date.now() - moved.mtimeMs <= staleMs)
+      await fs.link(aside, lockPath).catch(() => undefined);
     await fs.unlink(aside).catch(() => undefined);
     return true;
   } finally {
@@ -160,7 +170,8 @@ async function breakStale(lockPath: string, staleMs: number): Promise<boolean> {
 async function timeoutError(lockPath: string, timeoutMs: number, staleMs: number): Promise<MultifrostError> {
   const st = await statOrUndefined(lockPath);
   const ageMs = st ? Math.max(0, Math.round(Date.now() - st.mtimeMs)) : undefined;
-  const content = (await fs.readFile(lockPath, 'utf8').catch(() => '')).trim();
+  const read = await readRegularFile(lockPath, 64);
+  const content = read.kind === 'bytes' ? read.bytes.toString('utf8').trim() : '';
   const pid = /^\d+$/.test(content) ? Number(content) : undefined;
   const holder = pid === undefined ? '' : `, held by PID ${pid}${isPidAlive(pid) ? '' : ', not running'}`;
   return new MultifrostError(
@@ -170,9 +181,19 @@ async function timeoutError(lockPath: string, timeoutMs: number, staleMs: number
   );
 }
 
+function notALock(lockPath: string, st: Stats): MultifrostError {
+  const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'not a regular file';
+  return new MultifrostError(
+    'REGISTRY_LOCKED',
+    `Registry lock ${lockPath} is ${what}, which no peer creates; remove it to let registrations through`,
+    { details: { lockPath } },
+  );
+}
+
+/** lstat: the lock path itself, never what a symlink there points to. */
 async function statOrUndefined(p: string): Promise<Stats | undefined> {
   try {
-    return await fs.stat(p);
+    return await fs.lstat(p);
   } catch {
     return undefined;
   }
