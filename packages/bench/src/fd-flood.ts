@@ -1,0 +1,289 @@
+/**
+ * Measures what a flood of idle TCP connections costs a connect-mode service that runs at its
+ * descriptor limit: the service starts under `prlimit --nofile=<limit>`, a parent connects and
+ * keeps calling it, then another process (uid 65534 with `--stranger`) opens `--conns` idle
+ * connections and holds them. Reported: the service's main-thread and other-thread CPU from
+ * /proc/<pid>/task/<tid>/stat, the connected parent's calls ok/failed during the flood, the
+ * observer events that reached JS by type, the warnings, and whether a new parent connects after
+ * the flood ends.
+ *   pnpm --filter @multifrost/bench exec tsx src/fd-flood.ts [--limit 1024] [--conns 1100] [--stranger]
+ *     [--seconds 15] [--handshake-ms N]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+/** The service: echo, with every observer event that reaches JS counted by type. */
+async function service(port: number, handshakeMs: number): Promise<void> {
+  const counts: Record<string, number> = {};
+  const { ChildWorker } = await import('@multifrost/child');
+  class EchoWorker extends ChildWorker {
+    echo(x: number): number {
+      return x;
+    }
+  }
+  const worker = new EchoWorker({
+    serviceId: 'fdflood',
+    endpoint: `tcp://127.0.0.1:${port}`,
+    forwardOutput: false,
+    transport: {
+      onWarning: (message: string) => console.log(JSON.stringify({ warning: message })),
+      ...(handshakeMs >= 0 ? { zmtpHandshakeTimeoutMs: handshakeMs } : {}),
+    },
+  });
+  await worker.start();
+  console.log(JSON.stringify({ ready: true }));
+  setInterval(() => console.log(JSON.stringify({ events: (globalThis as any).__mfEv ?? counts })), 1000).unref();
+}
+
+/**
+ * The flooder: opens n idle connections, keeps them until killed, reports how many are open. They
+ * go out in small batches: a burst larger than the listen backlog (100) overflows it, and with SYN
+ * cookies the kernel then forgets those connections while the client still counts them open.
+ */
+async function flood(port: number, n: number): Promise<void> {
+  const sockets: Socket[] = [];
+  let open = 0;
+  let closed = 0;
+  setInterval(() => console.log(JSON.stringify({ open, closed })), 1000);
+  for (let i = 0; i < n; i++) {
+    const s = connect({ host: '127.0.0.1', port });
+    s.on('connect', () => open++);
+    s.on('error', () => {});
+    s.on('close', () => closed++);
+    sockets.push(s);
+    if (i % 50 === 49) await sleep(50);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** utime + stime in clock ticks (100 per second on Linux) for each thread of pid. */
+function threadTicks(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+    } catch {}
+  }
+  return out;
+}
+
+function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function cpuPercent(pid: number, before: Map<number, number>, after: Map<number, number>, seconds: number) {
+  let main = 0;
+  let others = 0;
+  for (const [tid, ticks] of after) {
+    const d = ticks - (before.get(tid) ?? 0);
+    if (tid === pid) main += d;
+    else others += d;
+  }
+  return { mainPct: +(main / seconds).toFixed(1), otherThreadsPct: +(others / seconds).toFixed(1) };
+}
+
+function lines(proc: ChildProcess, onLine: (line: Record<string, unknown>) => void): void {
+  let buf = '';
+  proc.stdout!.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        onLine(JSON.parse(line) as Record<string, unknown>);
+      } catch {}
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  const limit = arg('--limit', 1024);
+  const conns = arg('--conns', 1100);
+  const seconds = arg('--seconds', 15);
+  const handshakeMs = arg('--handshake-ms', -1);
+  const stranger = process.argv.includes('--stranger');
+  const home = mkdtempSync(path.join(tmpdir(), 'mf-fdflood-'));
+  const port = await freePort();
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const self = fileURLToPath(import.meta.url);
+  const procs: ChildProcess[] = [];
+  const { ParentWorker, FileServiceRegistry } = await import('multifrost');
+  const registry = new FileServiceRegistry({ home });
+  try {
+    const svc = spawn(
+      'prlimit',
+      [
+        `--nofile=${limit}:${limit}`,
+        process.execPath,
+        '--import',
+        tsx,
+        self,
+        'service',
+        String(port),
+        String(handshakeMs),
+      ],
+      { env: { ...process.env, MULTIFROST_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    procs.push(svc);
+    let events: Record<string, number> = {};
+    const warnings: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      lines(svc, (l) => {
+        if (l.ready) resolve();
+        if (l.events) events = l.events as Record<string, number>;
+        if (typeof l.warning === 'string') warnings.push(l.warning);
+      });
+      svc.once('exit', (code) => reject(new Error(`service exited (${code})`)));
+    });
+    const pid = svc.pid!;
+    const parent = await ParentWorker.connect<{ echo(x: number): number }>('fdflood', { registry, output: 'ignore' });
+    let ok = 0;
+    let failed = 0;
+    let calling = true;
+    let measuring = false;
+    const latencies: number[] = [];
+    const caller = (async () => {
+      for (let i = 0; calling; i++) {
+        const t0 = performance.now();
+        try {
+          if ((await parent.with({ timeoutMs: 2000 }).call.echo(i)) === i) ok++;
+          else failed++;
+        } catch {
+          failed++;
+        }
+        if (measuring) latencies.push(performance.now() - t0);
+        await sleep(50);
+      }
+    })();
+    await sleep(2000);
+    const quietBefore = threadTicks(pid);
+    await sleep(3000);
+    const quiet = cpuPercent(pid, quietBefore, threadTicks(pid), 3);
+
+    const flooderArgs = ['--import', tsx, self, 'flood', String(port), String(conns)];
+    const floodCmd = stranger
+      ? spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...flooderArgs], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
+      : spawn(process.execPath, flooderArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+    procs.push(floodCmd);
+    let flooder: Record<string, unknown> = {};
+    lines(floodCmd, (l) => (flooder = l));
+    // Connections beyond the listen backlog finish their handshake only as the kernel retransmits
+    // its SYN-ACK (1, 2, 4, ... s), so the service reaches its limit some seconds after the flood.
+    const floodAt = Date.now();
+    while (openFds(pid) < limit - 1 && Date.now() - floodAt < 60_000) await sleep(200);
+    const limitReachedAfterMs = Date.now() - floodAt;
+    const okBefore = ok;
+    const failedBefore = failed;
+    const eventsBefore = { ...events };
+    const fdsAtStart = openFds(pid);
+    const floodStart = threadTicks(pid);
+    measuring = true;
+    await sleep(seconds * 1000);
+    measuring = false;
+    const during = cpuPercent(pid, floodStart, threadTicks(pid), seconds);
+    const eventsDuring: Record<string, number> = {};
+    for (const [k, v] of Object.entries(events)) {
+      const d = v - (eventsBefore[k] ?? 0);
+      if (d > 0) eventsDuring[k] = Math.round(d / seconds);
+    }
+    latencies.sort((x, y) => x - y);
+    const callsDuring = {
+      ok: ok - okBefore,
+      failed: failed - failedBefore,
+      medianMs: Math.round(latencies[Math.floor(latencies.length / 2)] ?? Number.NaN),
+      maxMs: Math.round(latencies[latencies.length - 1] ?? Number.NaN),
+    };
+    const flooderSeen = flooder;
+
+    let newParentDuring = 'connected';
+    try {
+      const p = await ParentWorker.connect('fdflood', { registry, output: 'ignore', startTimeoutMs: 3000 });
+      await p.close();
+    } catch (err) {
+      newParentDuring = (err as Error).message.slice(0, 120);
+    }
+
+    floodCmd.kill('SIGKILL');
+    await new Promise((r) => floodCmd.once('exit', r));
+    let newParentAfter = 'failed';
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      try {
+        const p = await ParentWorker.connect<{ echo(x: number): number }>('fdflood', {
+          registry,
+          output: 'ignore',
+          startTimeoutMs: 3000,
+        });
+        newParentAfter = `connected (attempt ${attempt}), echo → ${await p.call.echo(7)}`;
+        await p.close();
+        break;
+      } catch {}
+    }
+    calling = false;
+    await caller;
+    await parent.close();
+    console.log(
+      JSON.stringify(
+        {
+          limit,
+          conns,
+          stranger,
+          handshakeMs: handshakeMs >= 0 ? handshakeMs : 'default',
+          quiet,
+          flood: during,
+          flooder: flooderSeen,
+          serviceFdsAtStart: fdsAtStart,
+          limitReachedAfterMs,
+          callsDuringFlood: callsDuring,
+          eventsPerSecondDuringFlood: eventsDuring,
+          newParentDuringFlood: newParentDuring,
+          newParentAfterFlood: newParentAfter,
+          warnings: warnings.slice(0, 3),
+          warningCount: warnings.length,
+        },
+        null,
+        1,
+      ),
+    );
+  } finally {
+    for (const p of procs) {
+      if (p.exitCode === null && p.signalCode === null) {
+        p.kill('SIGKILL');
+        await new Promise((r) => p.once('exit', r));
+      }
+    }
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'service') void service(Number(process.argv[3]), Number(process.argv[4]));
+else if (process.argv[2] === 'flood') void flood(Number(process.argv[3]), Number(process.argv[4]));
+else await main();
