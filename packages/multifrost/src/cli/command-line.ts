@@ -34,7 +34,8 @@ export type CommandLine =
       args: string[];
       stringArgs: boolean;
       timeoutMs: number | undefined;
-    } & CommonFlags);
+    } & CommonFlags)
+  | ({ kind: 'keygen'; dir: string; name: string } & CommonFlags);
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -91,11 +92,12 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (name === undefined) return { kind: 'usage-overview' };
   if (name === 'help') {
     if (rest.length > 1 || (rest[0] !== undefined && !isCommandName(rest[0]))) {
-      throw new UsageError(`no help for '${rest.join(' ')}': the commands are list, functions and call`);
+      throw new UsageError(`no help for '${rest.join(' ')}': the commands are list, functions, call and keygen`);
     }
     return { kind: 'help', topic: rest[0] as CommandName | undefined };
   }
-  if (!command) throw new UsageError(`unknown command '${name}': the commands are list, functions, call and help`);
+  if (!command)
+    throw new UsageError(`unknown command '${name}': the commands are list, functions, call, keygen and help`);
 
   const registryDir = values['registry-dir'] === undefined ? undefined : restore(values['registry-dir']);
   if (registryDir === '') throw new UsageError('--registry-dir needs a directory', command);
@@ -104,6 +106,17 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (command !== 'call' && values['string-args']) throw new UsageError('--string-args applies to call only', command);
 
   switch (command) {
+    case 'keygen': {
+      if (timeoutText !== undefined)
+        throw new UsageError('--timeout applies to call and functions, not keygen', command);
+      const [dir, keyName, ...extra] = rest;
+      if (dir === undefined || keyName === undefined || extra.length > 0 || dir === '' || keyName === '') {
+        throw new UsageError(`keygen needs a <dir> and a <name>, got ${rest.length} arguments`, command);
+      }
+      if (/[/\\]/.test(keyName))
+        throw new UsageError(`keygen: <name> must be a plain file name, got '${keyName}'`, command);
+      return { kind: 'keygen', dir, name: keyName, ...common };
+    }
     case 'list':
       if (timeoutText !== undefined) throw new UsageError('--timeout applies to call and functions, not list', command);
       if (rest.length > 0) throw new UsageError(`list takes no arguments, got '${rest.join(' ')}'`, command);

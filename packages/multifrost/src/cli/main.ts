@@ -5,6 +5,7 @@
 import { isMultifrostError, RemoteCallError } from '@multifrost/protocol';
 import { parseCommandLine, UsageError } from './command-line.js';
 import { callCommand, functionsCommand, listCommand, type Io } from './commands.js';
+import { keygenCommand } from './keygen-command.js';
 import { usage } from './usage.js';
 import { packageVersion } from './version.js';
 
@@ -41,6 +42,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await functionsCommand(line, io);
       case 'call':
         return await callCommand(line, io);
+      case 'keygen':
+        return await keygenCommand(line, io);
     }
   } catch (err) {
     io.err(`multifrost: ${describeFailure(err)}`);

@@ -3,7 +3,7 @@
  * to stdout by `--help` (exit 0) and pointed at from every usage error.
  */
 
-export type CommandName = 'list' | 'functions' | 'call';
+export type CommandName = 'list' | 'functions' | 'call' | 'keygen';
 
 const OVERVIEW = `multifrost: look at the service registry and call connect-mode services from a shell
 
@@ -11,6 +11,7 @@ usage:
   multifrost list [--json]
   multifrost functions <service-id> [--json] [--timeout <ms>]
   multifrost call <service-id> <function> [arg ...] [--json] [--timeout <ms>] [--string-args]
+  multifrost keygen <dir> <name> [--json]
   multifrost help [command]
 
 global options:
@@ -42,6 +43,13 @@ Bytes and big integers are written as {"$bytes":"<base64>"} and {"$bigint":"<dig
   --json             print the result as one JSON document, bytes and big integers tagged as above
 Without --json the result is printed JSON-like, bytes as <Buffer 01 02 03> and big integers as 123n.
 Put -- before args that start with a dash and are not numbers.`,
+  keygen: `usage: multifrost keygen <dir> <name> [--json]
+
+Writes a CURVE key pair for connect mode's security option: <dir>/<name>.key (the public key, to
+hand out: a service's allow-list, a parent's serverKey) and <dir>/<name>.key_secret (mode 0600,
+keep it private). The format is pyzmq's zmq.auth certificate format, so Python peers read them too.
+Existing files of that name are replaced. Prints the public key, or {"publicKey", "publicFile",
+"secretFile"} with --json.`,
 };
 
 export function usage(command?: CommandName): string {
@@ -49,5 +57,5 @@ export function usage(command?: CommandName): string {
 }
 
 export function isCommandName(name: string | undefined): name is CommandName {
-  return name === 'list' || name === 'functions' || name === 'call';
+  return name === 'list' || name === 'functions' || name === 'call' || name === 'keygen';
 }
