@@ -21,6 +21,7 @@ export type {
   ExitInfo,
   OutputOption,
   OutputHandler,
+  OutputLineInfo,
   OutputStream,
 } from '@multifrost/parent';
 export { ChildWorker, callContext, currentCall, RESERVED_NAMES } from '@multifrost/child';

@@ -14,7 +14,7 @@ export type { MetricsSnapshot } from './metrics.js';
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';
 export { CircuitBreaker } from './circuit-breaker.js';
 export type { ExitInfo } from './worker-process.js';
-export type { OutputOption, OutputHandler, OutputStream } from './output-sink.js';
+export type { OutputOption, OutputHandler, OutputLineInfo, OutputStream } from './output-sink.js';
 export { MultifrostError, RemoteCallError, isMultifrostError } from '@multifrost/protocol';
 export type { MultifrostErrorCode } from '@multifrost/protocol';
 export type { SpawnChannel } from './private-channel.js';

@@ -84,6 +84,15 @@ export interface ParentWorkerOptions {
   /** Default `client_name` of calls. */
   clientName?: string;
   /**
+   * Longest output line kept whole, in bytes (spawn-mode pipes and connect-mode output messages).
+   * A longer line comes in pieces of this size: the `output` handler gets `{ cut: true }` as its
+   * third argument for each piece that ended at the cap, and a printed piece ends with
+   * `[line cut at N bytes, continued below]`. Bounds what a worker that never writes a newline can
+   * make the parent hold. An integer from 1 to 2^30; other values are `INVALID_ARGUMENT`.
+   * @default 1048576 (1 MiB)
+   */
+  maxOutputLineBytes?: number;
+  /**
    * The transport: a factory such as `zmqTransport({ sendTimeoutMs: 2000 })` from
    * `@multifrost/transport-zmq` (or another transport's factory), or, as before, a plain object of
    * ZeroMQ socket options.

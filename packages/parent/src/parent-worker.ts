@@ -94,6 +94,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         (line, stream) => {
           if (this.listenerCount(stream) > 0) this.emit(stream, line);
         },
+        options.maxOutputLineBytes,
       ),
     );
     this.strategy = strategy(this.host);

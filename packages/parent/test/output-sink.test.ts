@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OutputSink, type OutputStream } from '../src/output-sink.js';
 
 describe('OutputSink', () => {
@@ -47,5 +47,51 @@ describe('OutputSink', () => {
     );
     sink.text('a\nb', 'stdout');
     expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('flags the pieces of an overlong line: { cut } for a handler, a marker when printed', () => {
+    const seen: [string, boolean][] = [];
+    const handled = new OutputSink(
+      () => 'w',
+      (l, _s, info) => seen.push([l, info.cut]),
+      () => {},
+      8,
+    );
+    handled.text('0123456789ab\nok', 'stdout');
+    expect(seen).toEqual([
+      ['01234567', true],
+      ['89ab', false],
+      ['ok', false],
+    ]);
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      new OutputSink(
+        () => 'w',
+        'inherit',
+        () => {},
+        8,
+      ).text('0123456789ab', 'stdout');
+    } finally {
+      write.mockRestore();
+    }
+    expect(printed).toEqual(['[w] 01234567 [line cut at 8 bytes, continued below]\n', '[w] 89ab\n']);
+  });
+
+  it('refuses a maxOutputLineBytes that is not an integer from 1 to 2^30', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      expect(
+        () =>
+          new OutputSink(
+            () => 'w',
+            'ignore',
+            () => {},
+            bad,
+          ),
+      ).toThrow(/maxOutputLineBytes/);
+    }
   });
 });
