@@ -68,7 +68,10 @@ export class PeerTracker {
 
   private async loop(): Promise<void> {
     try {
-      while (!this.stopped) {
+      // Read on after stop(), up to 'end': an observer whose 'end' is never received keeps its
+      // native PAIR socket, two eventfds, until garbage collection (100 closed workers held 200
+      // descriptors). Events after stop() are ignored by onEvent.
+      for (;;) {
         const event = await this.observer.receive();
         // 'end' is the observer's last word once the socket has closed; zeromq.js may also resolve
         // a pending receive with undefined when the observer shuts down.

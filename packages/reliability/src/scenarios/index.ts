@@ -1,5 +1,6 @@
 /** Every scenario of the reliability suite, in issue order. */
 import { callFlood } from './call-flood.js';
+import { closedWorkerDescriptors } from './descriptors.js';
 import { badValues, hostileFrames, soak, unservable } from './load-and-input.js';
 import { neverStarts, parentDeath, restartUnderLoad, sigkillInFlight, sigstop } from './process-faults.js';
 import { registryStorm } from './registry-storm.js';
@@ -19,4 +20,5 @@ export const SCENARIOS: Scenario[] = [
   unservable,
   callFlood,
   retryLivelock,
+  closedWorkerDescriptors,
 ];
