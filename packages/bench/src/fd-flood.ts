@@ -62,6 +62,7 @@ async function flood(port: number, n: number): Promise<void> {
     s.on('connect', () => open++);
     s.on('error', () => {});
     s.on('close', () => closed++);
+    s.resume(); // read the service's greeting, so a close is seen
     sockets.push(s);
     if (i % 50 === 49) await sleep(50);
   }
