@@ -60,6 +60,8 @@ export class ConnectSession implements WorkerStrategy {
   private endpoint: string | undefined;
   /** Our CURVE keys, read once at start when `security` asks for CURVE. */
   private curve: ClientCurve | undefined;
+  /** True while follow() is looking for the service. */
+  private following = false;
   /** Aborts a discovery still waiting when close() begins. */
   private readonly discovery = new AbortController();
 
@@ -119,7 +121,31 @@ export class ConnectSession implements WorkerStrategy {
   unresponsive(misses: number): void {
     // Nothing will answer these: fail them now rather than at their timeouts.
     this.host.calls.rejectAll((p) => messages.unreachableInFlight(this.host.name, p.fn, misses), true);
-    void this.rediscover();
+    void this.follow();
+  }
+
+  /**
+   * While the service does not answer, keeps looking it up, from every FOLLOW_FIRST_MS up to once
+   * per heartbeat interval, until it answers again or we close. A service that died and comes
+   * back under the same id on another endpoint (seconds later, as a restarted process does) is
+   * then followed within one interval of its registration; one lookup at the first miss would
+   * find no live entry yet and never look again.
+   */
+  private async follow(): Promise<void> {
+    if (this.following) return;
+    this.following = true;
+    const { host } = this;
+    const ceilingMs = Math.max(FOLLOW_FIRST_MS, host.heartbeat.intervalMs);
+    let pauseMs = FOLLOW_FIRST_MS;
+    try {
+      while (!host.closing && host.heartbeat.isUnresponsive) {
+        await this.rediscover();
+        await pause(pauseMs, this.discovery.signal);
+        pauseMs = Math.min(pauseMs * 2, ceilingMs);
+      }
+    } finally {
+      this.following = false;
+    }
   }
 
   async close(): Promise<void> {
@@ -167,6 +193,24 @@ export class ConnectSession implements WorkerStrategy {
       debug('%s: rediscovery failed: %s', host.name, String(err));
     }
   }
+}
+
+/** The first pause between lookups of an unresponsive service; it doubles up to the heartbeat interval. */
+const FOLLOW_FIRST_MS = 100;
+
+/** An unref'd pause that an abort ends early. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** A factory's name (`zmq` by default, since plain settings mean the ZeroMQ transport). */

@@ -64,6 +64,11 @@ export class HeartbeatMonitor {
     private readonly hooks: HeartbeatHooks,
   ) {}
 
+  /** The probe interval (0: no periodic heartbeats). */
+  get intervalMs(): number {
+    return this.options.intervalMs;
+  }
+
   get isUnresponsive(): boolean {
     return this.unresponsive;
   }

@@ -18,7 +18,7 @@ export const closedWorkerDescriptors: Scenario = {
     const once = async () => {
       const w = await ParentWorker.spawn(fixture('worker.mjs'), { output: 'ignore' });
       try {
-        check((await w.call.add(1, 2)) === 3, 'add(1, 2) did not return 3');
+        check((await w.call.add!(1, 2)) === 3, 'add(1, 2) did not return 3');
       } finally {
         await w.close();
       }

@@ -1,8 +1,12 @@
 /** Every scenario of the reliability suite, in issue order. */
 import { callFlood } from './call-flood.js';
 import { closedWorkerDescriptors } from './descriptors.js';
+import { busyOrphan } from './busy-orphan.js';
 import { badValues, hostileFrames, soak, unservable } from './load-and-input.js';
+import { hugeDurations } from './huge-durations.js';
 import { neverStarts, parentDeath, restartUnderLoad, sigkillInFlight, sigstop } from './process-faults.js';
+import { outputFlood } from './output-flood.js';
+import { movedService } from './moved-service.js';
 import { registryStorm } from './registry-storm.js';
 import { retryLivelock } from './retry-livelock.js';
 import type { Scenario } from '../support.js';
@@ -21,4 +25,8 @@ export const SCENARIOS: Scenario[] = [
   callFlood,
   retryLivelock,
   closedWorkerDescriptors,
+  movedService,
+  busyOrphan,
+  hugeDurations,
+  outputFlood,
 ];
