@@ -59,17 +59,19 @@ describe.skipIf(skipReason !== undefined)('CURVE service against another local a
     });
     cleanup.push(() => parent.close());
 
-    const keyed = startStranger(endpoint, setup.serviceKeys.publicKey, 'curve');
+    // One at a time, so each refusal count belongs to one stranger.
     const plain = startStranger(endpoint, setup.serviceKeys.publicKey, 'plain');
-    await waitFor(() => events(keyed).includes('handshake:error:auth'), 10_000, 'the keyed stranger to be refused');
     await waitFor(
       () => events(plain).some((e) => String(e).startsWith('handshake:error')),
       10_000,
       'the plain stranger to fail its handshake',
     );
+    expect(await parent.call.refused()).toBeGreaterThanOrEqual(1);
+    const keyed = startStranger(endpoint, setup.serviceKeys.publicKey, 'curve');
+    // A ZAP refusal: the service's allow-list said no to the stranger's (valid) key.
+    await waitFor(() => events(keyed).includes('handshake:error:auth'), 10_000, 'the keyed stranger to be refused');
     expect(keyed[0]).toMatchObject({ event: 'started', uid: 65534 });
     expect(plain[0]).toMatchObject({ event: 'started', uid: 65534 });
-    expect(await parent.call.refused()).toBeGreaterThanOrEqual(1);
 
     // The strangers keep retrying (with output opt-ins) while the service prints.
     for (let round = 0; round < 3; round++) expect(await parent.call.speak(`round${round}`, 10)).toBe(10);

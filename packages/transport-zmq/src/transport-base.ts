@@ -44,6 +44,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   private gate: PeerGate | undefined;
   /** The ZAP domain of a bound socket with a gate or a CURVE allow-list (one per socket). */
   private zap: ZapDomain | undefined;
+  /** Bound as a CURVE server: every failed handshake is a client kept out. */
+  private curveServer = false;
   private readonly bound: string[] = [];
   private readonly connected = new Set<string>();
   private endpointValue: string | undefined;
@@ -219,6 +221,9 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     const detail =
       error?.status !== undefined ? String(error.status) : error?.code !== undefined ? String(error.code) : undefined;
     debug('handshake failed on %s: %s %s', event.address, kind, String(detail));
+    // The ZAP handler counts the keys it refuses ('auth'); a client without CURVE, or one that
+    // fails the key exchange, never reaches it, and is just as much kept out.
+    if (this.curveServer && kind !== 'auth') this.stats.refusedPeers = (this.stats.refusedPeers ?? 0) + 1;
     try {
       this.onHandshakeFailed?.({ endpoint: event.address, kind, ...(detail === undefined ? {} : { detail }) });
     } catch (err) {
@@ -234,6 +239,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       throw new MultifrostError('INVALID_ARGUMENT', 'bind(): curve.allow must be a non-empty list of Z85 public keys');
     }
     this.socket.curveServer = true;
+    this.curveServer = true;
     this.socket.curvePublicKey = curve.publicKey;
     this.socket.curveSecretKey = curve.secretKey;
   }

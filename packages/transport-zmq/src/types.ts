@@ -47,8 +47,9 @@ export interface TransportStats {
   queued: number;
   /**
    * Connections refused at the handshake: another peer was admitted
-   * (`bind(_, { acceptOnlyFirstPeer: true })`) or the client's CURVE key is not allowed
-   * (`bind(_, { curve })`). Transports without those options may leave it out.
+   * (`bind(_, { acceptOnlyFirstPeer: true })`), or, on a CURVE server (`bind(_, { curve })`), the
+   * client's key is not allowed or its handshake failed (no CURVE, a failed key exchange).
+   * Transports without those options may leave it out.
    */
   refusedPeers?: number;
 }

@@ -56,8 +56,8 @@ describe('CURVE transport', () => {
     expect(caller.connectedPeers).toBe(0);
   });
 
-  it('a plain (NULL) client cannot reach a CURVE service', async () => {
-    const { endpoint, calls } = await curveService();
+  it('a plain (NULL) client cannot reach a CURVE service, and is counted as refused', async () => {
+    const { endpoint, calls, refused } = await curveService();
     const caller = track(zmqTransport({ sendTimeoutMs: 300 }).caller());
     const failure = nextMessage<HandshakeFailure>((resolve) => {
       caller.onHandshakeFailed = resolve;
@@ -65,6 +65,7 @@ describe('CURVE transport', () => {
     caller.connect(endpoint);
     await caller.send(createCall({ function: 'ping', args: [] }));
     await failure;
+    await waitUntil(() => refused() >= 1);
     await sleep(100);
     expect(calls).toHaveLength(0);
     expect(caller.connectedPeers).toBe(0);
