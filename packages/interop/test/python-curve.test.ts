@@ -64,6 +64,11 @@ describe('CURVE between a Python parent and a Python service', () => {
     expect(refused.message).toMatch(/^service 'py-curve' at tcp:\/\/127\.0\.0\.1:\d+ refused our CURVE key/);
     expect(refused.message).toContain(publicKeyOf(key('mallory', false)));
     expect(refused.message).toContain('not in its allow-list');
+
+    // A parent without CURVE is dropped at the handshake; it times out, told why, instead of hanging.
+    const plain = pyCurveParent({ id: 'py-curve', home, timeout: 1.5 });
+    expect(plain).toMatchObject({ ok: false, type: 'TimeoutError' });
+    expect(plain.message).toContain("service 'py-curve' uses CURVE");
   });
 
   it('the allow-list takes a directory of *.key files and bare Z85 keys', async () => {

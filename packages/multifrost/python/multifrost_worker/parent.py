@@ -39,6 +39,7 @@ class ParentWorker:
         self.sock.setsockopt(zmq.LINGER, 0)
         self.process: Optional[subprocess.Popen] = None
         self._curve: Optional[CurveClient] = None
+        self._timeout_hint = ""
 
     @classmethod
     def spawn(cls, command: List[str], app: str = APP_V3, env: Optional[Dict[str, str]] = None,
@@ -72,6 +73,12 @@ class ParentWorker:
                 curve.check_entry(service_id, entry)
                 curve.secure(worker.sock, service_id, endpoint)
                 worker._curve = curve
+            elif entry.get("curve_public_key"):
+                # Such a service refuses plain clients at the handshake, which only shows as silence.
+                worker._timeout_hint = (
+                    f" (service '{service_id}' uses CURVE: its registry entry has a curve_public_key; "
+                    "pass security={'curve': {'key': ...}})"
+                )
             worker.sock.connect(endpoint)
             worker._wait_ready(timeout)
             if curve is not None:
@@ -91,15 +98,33 @@ class ParentWorker:
         deadline = time.time() + timeout
         while time.time() < deadline:
             beat = make_message(self.app, "heartbeat", metadata={"hb_timestamp": time.time()})
-            self.sock.send_multipart([b"", pack(beat)])
             try:
+                self._send(beat, max(0.05, deadline - time.time()))
                 self._await(beat["id"], min(1.0, max(0.05, deadline - time.time())))
                 return
             except TimeoutError:
                 continue
         if self._curve is not None:
             raise self._curve.timed_out(timeout)
-        raise TimeoutError(f"worker did not answer a heartbeat within {timeout}s")
+        raise TimeoutError(f"worker did not answer a heartbeat within {timeout}s{self._timeout_hint}")
+
+    def _send(self, message: Dict[str, Any], timeout: float) -> None:
+        # A DEALER's send blocks while it has no connection (one refused at the handshake is
+        # dropped and retried), so never block: wait for room, and give up at the deadline.
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.sock.send_multipart([b"", pack(message)], zmq.NOBLOCK)
+                return
+            except zmq.Again:
+                pass
+            if self.process is not None and self.process.poll() is not None:
+                raise WorkerExited(f"worker exited with code {self.process.returncode}")
+            if self._curve is not None:
+                self._curve.check_handshake()
+            if time.time() >= deadline:
+                raise TimeoutError(f"no connection to send {message['type']} {message['id']} on within {timeout}s")
+            self.sock.poll(50, zmq.POLLOUT)
 
     def _await(self, message_id: str, timeout: float) -> Dict[str, Any]:
         deadline = time.time() + timeout
@@ -122,8 +147,9 @@ class ParentWorker:
     def call(self, function: str, *args: Any, timeout: float = 30.0, namespace: str = "default") -> Any:
         call = make_message(self.app, "call", function=function, args=list(args), namespace=namespace,
                             client_name="multifrost_worker")
-        self.sock.send_multipart([b"", pack(call)])
-        reply = self._await(call["id"], timeout)
+        started = time.time()
+        self._send(call, timeout)
+        reply = self._await(call["id"], max(0.0, timeout - (time.time() - started)))
         if reply.get("type") == "error":
             text = reply.get("error", "")
             name = reply.get("error_type") or (text.split(":", 1)[0] if ":" in text else "Error")
