@@ -27,6 +27,7 @@ import {
   type FileServiceEntry,
 } from './service-entries.js';
 import { isPort, portOfEndpoint } from './tcp-endpoint.js';
+import { registryMs } from './registry-durations.js';
 import type { BindEndpoint, DiscoverOptions, RegisterOptions, RegistrationLease, ServiceRegistry } from './types.js';
 
 export interface FileServiceRegistryOptions {
@@ -60,10 +61,10 @@ export class FileServiceRegistry implements ServiceRegistry {
     const paths = registryPaths(this.home);
     this.file = paths.file;
     this.lockFile = paths.lock;
-    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.pollMs = registryMs(options.pollMs, 'pollMs', DEFAULT_POLL_MS, 'interval');
     this.lockOptions = {
-      timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-      staleMs: options.staleLockMs ?? DEFAULT_STALE_LOCK_MS,
+      timeoutMs: registryMs(options.lockTimeoutMs, 'lockTimeoutMs', DEFAULT_LOCK_TIMEOUT_MS, 'timeout'),
+      staleMs: registryMs(options.staleLockMs, 'staleLockMs', DEFAULT_STALE_LOCK_MS, 'clamped'),
       pollMs: this.pollMs,
     };
     this.registryFile = new RegistryFile(this.file);
@@ -164,8 +165,8 @@ export class FileServiceRegistry implements ServiceRegistry {
 
   async discover(serviceId: string, options: DiscoverOptions = {}): Promise<FileServiceEntry> {
     validateServiceId(serviceId);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVER_TIMEOUT_MS;
-    const pollMs = options.pollMs ?? this.pollMs;
+    const timeoutMs = registryMs(options.timeoutMs, 'timeoutMs', DEFAULT_DISCOVER_TIMEOUT_MS, 'timeout');
+    const pollMs = registryMs(options.pollMs, 'pollMs', this.pollMs, 'interval');
     const { signal } = options;
     const deadline = Date.now() + timeoutMs;
     // A corrupt file may be a peer's half-finished non-atomic write (Go, JS 136808e): keep polling,
