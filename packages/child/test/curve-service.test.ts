@@ -61,6 +61,19 @@ describe('child security.curve', () => {
     }
   });
 
+  it('refuses security in spawn mode rather than ignore it', async () => {
+    // What ParentWorker.spawn hands a worker; nothing listens there, and nothing gets that far.
+    process.env.COMLINK_ZMQ_PORT = '5999';
+    try {
+      const worker = new Svc({ ...base, security: { curve: { key, allow: client.publicKey } } });
+      const err = await worker.start().catch((e: unknown) => e as { code: string; message: string });
+      expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect((err as { message: string }).message).toMatch(/security\.curve is for connect mode/);
+    } finally {
+      delete process.env.COMLINK_ZMQ_PORT;
+    }
+  });
+
   it('over ZeroMQ binds and registers its public key', async () => {
     const reg = registry();
     const worker = new Svc({
