@@ -78,6 +78,12 @@ describe.skipIf(skip !== undefined)(`a service at its descriptor limit${skip ? `
     const parent = await ParentWorker.connect<{ echo(x: number): number }>('fd-limit', { registry, output: 'ignore' });
     cleanup.push(() => parent.close());
     expect(await parent.call.echo(1)).toBe(1);
+    const peers = (): number | undefined =>
+      service.lines
+        .filter((l) => typeof l.peers === 'number')
+        .map((l) => l.peers as number)
+        .at(-1);
+    await waitFor(() => peers() === 1, 5_000, 'the service to count its parent');
 
     // The flooder runs as another account where it can (the realistic stranger), else as us.
     const flooderArgs = [fixture('fd-limit-flooder.mjs'), String(port), String(CONNECTIONS)];
@@ -103,6 +109,8 @@ describe.skipIf(skip !== undefined)(`a service at its descriptor limit${skip ? `
     for (let i = 0; i < 20; i++) results.push(await parent.with({ timeoutMs: 2_000 }).call.echo(i));
     expect(results).toEqual([...Array(20).keys()]);
     expect(openFds(pid)).toBeGreaterThanOrEqual(LIMIT - 1); // still flooded: the calls did not need a free descriptor
+    // Hundreds of accepts (and failed accepts) later, the service still counts exactly its parent.
+    expect(peers()).toBe(1);
 
     // The flood ends; the service frees the descriptors by itself and a new parent gets in.
     await flooder.kill();
@@ -115,5 +123,8 @@ describe.skipIf(skip !== undefined)(`a service at its descriptor limit${skip ? `
     cleanup.push(() => second.close());
     expect(await second.call.echo(42)).toBe(42);
     expect(await parent.call.echo(43)).toBe(43);
+    await waitFor(() => peers() === 2, 5_000, 'the service to count both parents');
+    await second.close();
+    await waitFor(() => peers() === 1, 5_000, 'the service to count the second parent gone');
   });
 });
