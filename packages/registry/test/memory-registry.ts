@@ -29,6 +29,8 @@ export class MemoryServiceRegistry implements ServiceRegistry {
     if (this.held.has(serviceId))
       throw new MultifrostError('ALREADY_REGISTERED', `Service '${serviceId}' is already registered`);
     const entry: ServiceEntry = { serviceId, endpoint, pid: process.pid, started: new Date().toISOString() };
+    // A CURVE service's public key: parents connect only to whoever proves it holds the secret.
+    if (options.curvePublicKey !== undefined) entry.curvePublicKey = options.curvePublicKey;
     const token = randomUUID();
     this.held.set(serviceId, { entry, token });
     for (const wake of this.waiting) wake();
