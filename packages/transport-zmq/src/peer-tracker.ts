@@ -31,6 +31,8 @@ export class PeerTracker {
     private readonly warn: (message: string) => void,
     /** Told of every failed security handshake (CURVE refused, wrong server key). */
     private readonly handshakeFailed?: (event: Event) => void,
+    /** Told of every failed accept (counted in the transport's stats). */
+    private readonly acceptFailed?: () => void,
   ) {
     this.observer = openObserver(socket);
     this.brake = new AcceptFloodBrake(warn);
@@ -105,6 +107,7 @@ export class PeerTracker {
         break;
       case 'accept:error':
         this.brake.acceptFailed(event.address, event.error);
+        this.acceptFailed?.();
         break;
       default:
         break;

@@ -210,6 +210,9 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       },
       this.warn,
       (event) => this.handshakeFailed(event),
+      () => {
+        this.stats.failedAccepts = (this.stats.failedAccepts ?? 0) + 1;
+      },
     );
   }
 

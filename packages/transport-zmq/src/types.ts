@@ -52,6 +52,11 @@ export interface TransportStats {
    * Transports without those options may leave it out.
    */
   refusedPeers?: number;
+  /**
+   * Connections a bound socket could not accept; almost always the process being out of file
+   * descriptors (see `onWarning`). Transports without listeners may leave it out.
+   */
+  failedAccepts?: number;
 }
 
 /** How `bind()` admits peers. A transport that cannot honour an option may ignore it. */
