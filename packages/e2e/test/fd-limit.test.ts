@@ -124,6 +124,9 @@ describe.skipIf(skip !== undefined)(`a service at its descriptor limit${skip ? `
     expect(await second.call.echo(42)).toBe(42);
     expect(await parent.call.echo(43)).toBe(43);
     await waitFor(() => peers() === 2, 5_000, 'the service to count both parents');
+    // The accepts that failed while every descriptor was taken are counted in the transport's stats.
+    const counted = service.lines.filter((l) => l.peers === 2).at(-1)!;
+    expect(counted.failedAccepts).toBeGreaterThan(0);
     await second.close();
     await waitFor(() => peers() === 1, 5_000, 'the service to count the second parent gone');
   });
