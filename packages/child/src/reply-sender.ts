@@ -32,11 +32,17 @@ export class ReplySender implements ReplySink {
   send(peer: Buffer, message: Message): void {
     const err = this.post(peer, message);
     if (err === undefined) return;
-    if (err.code === 'ENCODE' && message.type === 'response') {
+    if ((err.code === 'ENCODE' || err.code === 'TOO_LARGE') && message.type === 'response') {
       const text = err.message.startsWith('result') ? `Cannot send the result: ${err.message}` : err.message;
       this.sendQuiet(
         peer,
-        createError(message.id, { name: 'EncodeError', message: text, code: 'ENCODE' }, message.app),
+        createError(
+          message.id,
+          err.code === 'TOO_LARGE'
+            ? { name: 'MessageTooLargeError', message: `Cannot send the result: ${err.message}`, code: 'TOO_LARGE' }
+            : { name: 'EncodeError', message: text, code: 'ENCODE' },
+          message.app,
+        ),
       );
       return;
     }

@@ -8,10 +8,12 @@
  */
 import {
   DEFAULT_NAMESPACE,
+  MAX_MESSAGE_BYTES_KEY,
   MultifrostError,
   createError,
   createHeartbeatReply,
   createOutput,
+  type HeartbeatMessage,
   type Message,
   type Rejection,
 } from '@multifrost/protocol';
@@ -201,7 +203,7 @@ export class WorkerRuntime {
         this.dispatcher!.call(msg, peer);
         return;
       case 'heartbeat':
-        if (msg.metadata?.hb_response !== true) this.sender!.sendQuiet(peer, createHeartbeatReply(msg));
+        if (msg.metadata?.hb_response !== true) this.answerHeartbeat(msg, peer);
         return;
       case 'cancel':
         this.dispatcher!.cancel(msg.id);
@@ -217,11 +219,26 @@ export class WorkerRuntime {
     }
   }
 
+  /** Echoes a heartbeat, trading size limits with the parent (MAX_MESSAGE_BYTES_KEY). */
+  private answerHeartbeat(msg: HeartbeatMessage, peer: Buffer): void {
+    const transport = this.transport!;
+    const theirs = msg.metadata?.[MAX_MESSAGE_BYTES_KEY];
+    if (typeof theirs === 'number') transport.setPeerMaxMessageBytes?.(theirs, peer);
+    const reply = createHeartbeatReply(msg);
+    reply.metadata = { ...reply.metadata, [MAX_MESSAGE_BYTES_KEY]: transport.limits.maxMessageBytes };
+    this.sender!.sendQuiet(peer, reply);
+  }
+
   private onReject(rej: Rejection, peer: Buffer | undefined): void {
     debug('dropped message: %s (%s)', rej.reason, rej.detail);
     // A call we could read the id of gets an answer rather than silence (docs/protocol.md).
     if (peer && rej.id && rej.app && rej.type === 'call') {
-      this.sender!.sendQuiet(peer, createError(rej.id, { name: 'InvalidCallError', message: rej.detail }, rej.app));
+      // Over the size limit: the link survives (libzmq's own limit is looser) and the caller learns why.
+      const error =
+        rej.reason === 'TOO_LARGE'
+          ? { name: 'MessageTooLargeError', message: `${rej.detail} of this worker`, code: 'TOO_LARGE' }
+          : { name: 'InvalidCallError', message: rej.detail };
+      this.sender!.sendQuiet(peer, createError(rej.id, error, rej.app));
     }
   }
 

@@ -140,6 +140,15 @@ export class CallTable {
     p.reject(messages.remoteError(this.worker, p.fn, msg));
   }
 
+  /** Rejects one pending call whose reply came but could not be read (over the size limit). */
+  fail(id: string, makeError: (p: PendingCall) => Error): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.settle(p, 'remote');
+    if (debugCalls.enabled) this.logSettled(p, 'got an unreadable reply');
+    p.reject(makeError(p));
+  }
+
   /** Rejects calls already handed to the wire (or all of them with `sentOnly` false). */
   rejectAll(makeError: (p: PendingCall) => Error, sentOnly = false): void {
     for (const p of [...this.pending.values()]) {

@@ -175,16 +175,22 @@ export class ConnectSession implements WorkerStrategy {
     }
   }
 
-  /** If the service re-registered on another endpoint, follow it. */
+  /**
+   * If the service re-registered on another endpoint, follow it. If it is where it was but we
+   * have no connection to it, connect afresh: libzmq does not reconnect after a protocol error on
+   * its side of the link (an over-size frame from the service), so the old link stays dead.
+   */
   private async rediscover(): Promise<void> {
     const { host, plan } = this;
     try {
       const entry = await plan.registry.lookup(plan.serviceId);
       const next = entry?.endpoint;
-      if (entry && next && next !== this.endpoint && host.ready) {
+      const dead = next === this.endpoint && host.transport.connectedPeers === 0;
+      if (entry && next && (next !== this.endpoint || dead) && host.ready) {
         // A moved CURVE service must still present a key we accept; else stay put (and fail by health).
         const curve = this.curve ? curveForEntry(plan.serviceId, entry, this.curve) : undefined;
-        debug('%s: service moved from %s to %s', host.name, String(this.endpoint), next);
+        if (dead) debug('%s: no connection to %s; connecting again', host.name, next);
+        else debug('%s: service moved from %s to %s', host.name, String(this.endpoint), next);
         if (this.endpoint !== undefined) host.transport.disconnect(this.endpoint);
         this.endpoint = next;
         host.transport.connect(next, curve ? { curve } : undefined);

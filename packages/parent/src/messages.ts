@@ -113,6 +113,24 @@ export function restartGaveUp(worker: string, maxAttempts: number, cause: unknow
   });
 }
 
+export function replyTooLarge(worker: string, fn: string, detail: string): MultifrostError {
+  return new MultifrostError(
+    'TOO_LARGE',
+    `The reply of ${worker} to ${fn}() could not be read: ${detail} of this parent`,
+    { details: { worker, function: fn } },
+  );
+}
+
+/** Spawn mode: the process lives, but its connection is gone (libzmq dropped it and did not come back). */
+export function linkLostInFlight(worker: string, fn: string, misses: number, restarting: boolean): MultifrostError {
+  return new MultifrostError(
+    'WORKER_UNREACHABLE',
+    `Worker ${worker} has no connection to this parent (${misses} heartbeats missed, 0 peers) while ${fn}() was in flight; ` +
+      (restarting ? 'restarting it' : 'enable autoRestart to replace such a worker by itself'),
+    { details: { worker, function: fn } },
+  );
+}
+
 export function unreachableInFlight(worker: string, fn: string, misses: number): MultifrostError {
   return new MultifrostError(
     'WORKER_UNREACHABLE',
@@ -196,6 +214,8 @@ export function protocolErrorCode(name: string, message: string): MultifrostErro
       return 'SHUTTING_DOWN';
     case 'BusyError':
       return 'BUSY';
+    case 'MessageTooLargeError':
+      return 'TOO_LARGE';
   }
   if (name === 'Error' || name === 'AttributeError' || name === 'TypeError') {
     if (/^Function '[^']*' not found/.test(message) || /^'[^']*' is not callable$/.test(message))

@@ -203,15 +203,6 @@ export interface ConnectOptions extends ParentWorkerOptions {
    * @default 'inherit'
    */
   output?: OutputOption;
-}
-
-export interface RestartInfo {
-  attempt: number;
-  pid: number | undefined;
-}
-
-/** Typed events of a ParentWorker. */
-export interface ParentWorkerEvents {
   /**
    * Connect as a CURVE client. `key` is our key pair (a `NAME.key_secret` file or
    * `{ publicKey, secretKey }`), which the service must allow; `serverKey` (Z85 or a certificate
@@ -222,6 +213,15 @@ export interface ParentWorkerEvents {
    * @example { security: { curve: { key: 'keys/app.key_secret', serverKey: 'keys/vault.key' } } }
    */
   security?: ParentSecurity;
+}
+
+export interface RestartInfo {
+  attempt: number;
+  pid: number | undefined;
+}
+
+/** Typed events of a ParentWorker. */
+export interface ParentWorkerEvents {
   /**
    * The worker is ready: once after start (emitted on the next turn, so a listener attached right
    * after `await ParentWorker.spawn(...)` hears it), and again after each successful restart.

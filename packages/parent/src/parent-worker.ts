@@ -6,7 +6,15 @@
  * they share and the public API.
  */
 import { EventEmitter } from 'node:events';
-import { DEFAULT_NAMESPACE, appIdFor, createCall, createCancel, type AppId, type Message } from '@multifrost/protocol';
+import {
+  DEFAULT_NAMESPACE,
+  MAX_MESSAGE_BYTES_KEY,
+  appIdFor,
+  createCall,
+  createCancel,
+  type AppId,
+  type Message,
+} from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import type { CallerTransport } from '@multifrost/transport-zmq';
 import { CallTable, type CallSender } from './call-table.js';
@@ -87,6 +95,13 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       onResponsive: () => this.emit('responsive'),
     });
     this.transport.onMessage = (msg) => this.onMessage(msg);
+    // Our own size limit rides on every probe, so the worker refuses over-size replies before sending.
+    this.heartbeat.addMetadata({ [MAX_MESSAGE_BYTES_KEY]: this.transport.limits.maxMessageBytes });
+    this.transport.onReject = (rej) => {
+      // A reply over our size limit: its call learns why now, not at its timeout.
+      if (rej.reason === 'TOO_LARGE' && rej.id && (rej.type === 'response' || rej.type === 'error'))
+        this.calls.fail(rej.id, (p) => messages.replyTooLarge(this.name, p.fn, rej.detail));
+    };
     this.host = this.makeHost(
       new OutputSink(
         () => this.name,
@@ -114,9 +129,9 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     executableOrOptions?: string | SpawnOptions,
     maybeOptions: SpawnOptions = {},
   ): Promise<ParentWorker<T>> {
-    const { options, plan, name } = spawnPlan(script, executableOrOptions, maybeOptions);
     const given = typeof executableOrOptions === 'object' ? executableOrOptions : maybeOptions;
     if ((given as { security?: unknown } | undefined)?.security !== undefined) throw securityInSpawnMode();
+    const { options, plan, name } = spawnPlan(script, executableOrOptions, maybeOptions);
     return new ParentWorker<T>(options, name, (host) => new SpawnSupervisor(host, plan)).start();
   }
 
@@ -316,9 +331,13 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         return this.calls.onResponse(msg.id, msg.result);
       case 'error':
         return this.calls.onError(msg);
-      case 'heartbeat':
+      case 'heartbeat': {
+        // The worker's size limit (when it says): calls it would refuse fail here, unsent.
+        const theirs = msg.metadata?.[MAX_MESSAGE_BYTES_KEY];
+        if (typeof theirs === 'number') this.transport.setPeerMaxMessageBytes?.(theirs);
         this.heartbeat.onReply(msg);
         return;
+      }
       case 'stdout':
       case 'stderr':
         return this.host.sink.text(msg.output, msg.type);

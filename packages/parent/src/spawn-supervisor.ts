@@ -146,8 +146,19 @@ export class SpawnSupervisor implements WorkerStrategy {
     }
   }
 
-  unresponsive(): void {
-    // A live process that stopped answering is left to its calls' timeouts and the circuit breaker.
+  unresponsive(misses: number): void {
+    const { host } = this;
+    // A live process that stopped answering on a live link (stopped, or busy) is left to its
+    // calls' timeouts and the circuit breaker.
+    if (host.transport.connectedPeers > 0) return;
+    // No link at all for the whole heartbeat window: libzmq gave the connection up (an over-size
+    // frame is a protocol error it does not reconnect after) and nothing will answer these calls.
+    const restarting = this.plan.autoRestart !== undefined && this.proc !== undefined && !this.proc.hasExited;
+    host.calls.rejectAll((p) => messages.linkLostInFlight(host.name, p.fn, misses, restarting), true);
+    if (restarting) {
+      debug('%s: no connection for %d heartbeats; restarting pid %d', host.name, misses, String(this.proc!.pid));
+      this.proc!.killGroup('SIGKILL'); // its exit runs the restart loop
+    }
   }
 
   async close(): Promise<void> {

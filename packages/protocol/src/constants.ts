@@ -66,3 +66,10 @@ export const LIST_FUNCTIONS_CALL = '__multifrost_list_functions__';
  * public peer carries through or ignores, so nobody gets a service's output without asking.
  */
 export const OUTPUT_OPT_IN_KEY = 'mf_output';
+
+/**
+ * Heartbeat metadata key (both directions) carrying the sender's `maxMessageBytes`, so the other
+ * side refuses to send what would be refused anyway (docs/protocol.md#extensions). Peers that do
+ * not send it are assumed to take anything up to our own limit.
+ */
+export const MAX_MESSAGE_BYTES_KEY = 'mf_max_message_bytes';

@@ -15,6 +15,7 @@ export {
   ENV_HOME,
   LIST_FUNCTIONS_CALL,
   OUTPUT_OPT_IN_KEY,
+  MAX_MESSAGE_BYTES_KEY,
 } from './constants.js';
 export type { AppId, ProtocolVersion, ProtocolLimits } from './constants.js';
 

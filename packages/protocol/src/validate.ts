@@ -6,6 +6,7 @@
  */
 import { DEFAULT_LIMITS, DEFAULT_NAMESPACE, isAppId, type AppId, type ProtocolLimits } from './constants.js';
 import { decodeValue } from './codec.js';
+import { peekHeader } from './peek-header.js';
 import { MESSAGE_TYPES, type Message } from './messages.js';
 
 /** Why an incoming frame set was dropped; the transports keep one counter per entry. */
@@ -35,6 +36,10 @@ export interface Rejection {
   app?: AppId;
   /** The `type` key, when it was a string. */
   type?: string;
+  /** TOO_LARGE only: the call's `function`, the payload's size and the limit it broke. */
+  function?: string;
+  size?: number;
+  limit?: number;
 }
 
 export type Validated = { ok: true; message: Message } | Rejection;
@@ -137,11 +142,25 @@ export function validateMessage(value: unknown): Validated {
   return { ok: true, message: m as unknown as Message };
 }
 
+/**
+ * An over-size payload is not decoded, but its header keys are read (peek-header.ts) so that a call
+ * can still be answered with an error that names it.
+ */
+function tooLarge(payload: Uint8Array, max: number): Rejection {
+  const head = peekHeader(payload);
+  const what = head.type === 'call' && head.function ? `call to ${head.function}()` : 'payload';
+  const extra: Partial<Rejection> = { size: payload.length, limit: max };
+  if (head.id) extra.id = head.id;
+  if (head.type) extra.type = head.type;
+  if (head.function) extra.function = head.function;
+  if (head.app && isAppId(head.app)) extra.app = head.app;
+  return reject('TOO_LARGE', `${what} is ${payload.length} bytes, over the ${max}-byte limit (maxMessageBytes)`, extra);
+}
+
 /** Decodes and validates one payload frame. Never throws. */
 export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimits> = {}): Validated {
   const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
-  if (payload.length > max)
-    return reject('TOO_LARGE', `payload is ${payload.length} bytes, over the ${max}-byte limit`);
+  if (payload.length > max) return tooLarge(payload, max);
   if (payload.length === 0) return reject('NOT_MSGPACK', 'payload frame is empty');
   let value: unknown;
   try {

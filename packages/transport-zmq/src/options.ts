@@ -11,10 +11,13 @@ import type { TransportOptions } from './types.js';
 
 /**
  * libzmq's `maxMessageSize` limits each frame; the payload frame may be up to `maxMessageBytes`.
- * The slack keeps a payload just over the limit reaching the validator (counted as TOO_LARGE)
- * instead of silently costing the peer its connection.
+ * An over-size frame is a protocol error to libzmq: it drops the connection, and does not
+ * reconnect after one, so a single 100 MB message cut a spawned worker off for good. Our own
+ * limit (the validator) answers an over-size call with TOO_LARGE and keeps the link; libzmq's is
+ * only a looser safety net against memory exhaustion, at NET_FACTOR times ours.
  */
 export const FRAME_SLACK_BYTES = 1024;
+export const NET_FACTOR = 4;
 
 export const DEFAULT_SEND_TIMEOUT_MS = 5000;
 export const DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS = 1000;
@@ -91,7 +94,7 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedOptions 
   const socket: ZmqSocketOptions = {
     linger: nonNegativeInt('lingerMs', options.lingerMs, 0),
     sendTimeout: sendTimeoutMs,
-    maxMessageSize: limits.maxMessageBytes + FRAME_SLACK_BYTES,
+    maxMessageSize: NET_FACTOR * limits.maxMessageBytes + FRAME_SLACK_BYTES,
     sendHighWaterMark: nonNegativeInt('sendHighWaterMark', options.sendHighWaterMark, DEFAULT_HIGH_WATER_MARK),
     receiveHighWaterMark: nonNegativeInt('receiveHighWaterMark', options.receiveHighWaterMark, DEFAULT_HIGH_WATER_MARK),
     handshakeInterval: nonNegativeInt(

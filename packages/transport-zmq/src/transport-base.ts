@@ -46,6 +46,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   private zap: ZapDomain | undefined;
   /** Bound as a CURVE server: every failed handshake is a client kept out. */
   private curveServer = false;
+  /** Limits peers told us they enforce, when lower than ours (empty in the usual case: no lookups). */
+  private readonly peerLimits = new Map<string, ProtocolLimits>();
   private readonly bound: string[] = [];
   private readonly connected = new Set<string>();
   private endpointValue: string | undefined;
@@ -182,14 +184,31 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     onError: SendErrorHandler,
     onSent?: () => void,
   ): Error | undefined {
-    const payload = payloadForSend(message, this.limits, this.closedFlag);
+    // A ROUTER's head is [routing id, empty]; a DEALER's only [empty].
+    const limits = this.peerLimits.size === 0 ? this.limits : this.limitsFor(head.length > 1 ? head[0] : undefined);
+    const payload = payloadForSend(message, limits, this.closedFlag);
     if (payload instanceof MultifrostError) {
       this.stats.sendErrors++;
-      return payload;
+      return limits === this.limits ? payload : overPeerLimit(payload, message, limits.maxMessageBytes);
     }
     head.push(payload);
     this.writer.post(head, onError, onSent, message);
     return undefined;
+  }
+
+  setPeerMaxMessageBytes(bytes: number, peer?: Buffer): void {
+    const key = peer ? peer.toString('latin1') : '';
+    if (!Number.isInteger(bytes) || bytes <= 0 || bytes >= this.limits.maxMessageBytes) {
+      this.peerLimits.delete(key);
+      return;
+    }
+    // Bounded: peers that come and go (or a stranger inventing routing ids) cannot grow it forever.
+    if (!this.peerLimits.has(key) && this.peerLimits.size >= MAX_PEER_LIMITS) return;
+    this.peerLimits.set(key, { ...this.limits, maxMessageBytes: bytes });
+  }
+
+  private limitsFor(peer: Buffer | undefined): ProtocolLimits {
+    return this.peerLimits.get(peer ? peer.toString('latin1') : '') ?? this.limits;
   }
 
   /** Hands a valid message to the subclass's onMessage (peer is set for a ROUTER). */
@@ -326,6 +345,20 @@ function checkKeys(where: string, keys: Record<string, unknown>): void {
       throw new MultifrostError('INVALID_ARGUMENT', `${where}: curve.${name} must be a 40-character Z85 key`);
     }
   }
+}
+
+/** Peers whose lower limit is remembered at most; further ones are sent to and refused as before. */
+const MAX_PEER_LIMITS = 1024;
+
+/** An ENCODE over-size error against a peer's lower limit, said as what it is. */
+function overPeerLimit(err: MultifrostError, message: Message, limit: number): MultifrostError {
+  const size = (err.details as { size?: unknown }).size;
+  if (typeof size !== 'number') return err;
+  return new MultifrostError(
+    'TOO_LARGE',
+    `${message.type} message is ${size} bytes, over the ${limit}-byte limit the receiving peer announced (its maxMessageBytes); not sent`,
+    { details: { size, limit } },
+  );
 }
 
 /** How long close() waits at most for libzmq to release a listening port. */

@@ -156,6 +156,13 @@ interface TransportBase {
   onReject: ((rejection: Rejection, peer: Buffer | undefined) => void) | undefined;
   readonly stats: TransportStats;
   readonly limits: ProtocolLimits;
+  /**
+   * A peer said it accepts messages of at most `bytes` (the `mf_max_message_bytes` heartbeat key):
+   * later sends to it that are larger fail at once with TOO_LARGE instead of being sent and
+   * refused. `peer` is the routing id on a service transport, left out on a caller. A value at or
+   * above our own limit clears it. Transports that cannot tell may leave this out.
+   */
+  setPeerMaxMessageBytes?(bytes: number, peer?: Buffer): void;
   readonly closed: boolean;
   /** Idempotent. Releases the endpoint at once; queued sends reject with `CLOSED`. */
   close(): Promise<void>;

@@ -102,7 +102,7 @@ describe('bind', () => {
     expect(socket).toMatchObject({
       linger: 0,
       sendTimeout: 1234,
-      maxMessageSize: 4096 + 1024,
+      maxMessageSize: 4 * 4096 + 1024,
       heartbeatInterval: 200,
       heartbeatTimeout: 700,
       heartbeatTimeToLive: 700,

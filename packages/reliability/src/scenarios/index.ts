@@ -6,6 +6,7 @@ import { badValues, hostileFrames, soak, unservable } from './load-and-input.js'
 import { hugeDurations } from './huge-durations.js';
 import { neverStarts, parentDeath, restartUnderLoad, sigkillInFlight, sigstop } from './process-faults.js';
 import { outputFlood } from './output-flood.js';
+import { overSize } from './over-size.js';
 import { movedService } from './moved-service.js';
 import { registryStorm } from './registry-storm.js';
 import { retryLivelock } from './retry-livelock.js';
@@ -26,6 +27,7 @@ export const SCENARIOS: Scenario[] = [
   retryLivelock,
   closedWorkerDescriptors,
   movedService,
+  overSize,
   busyOrphan,
   hugeDurations,
   outputFlood,
