@@ -23,9 +23,10 @@ export type {
   OutputHandler,
   OutputLineInfo,
   OutputStream,
+  ParentSecurity,
 } from '@multifrost/parent';
 export { ChildWorker, callContext, currentCall, RESERVED_NAMES } from '@multifrost/child';
-export type { ChildWorkerOptions, CallContext, ReservedName } from '@multifrost/child';
+export type { ChildWorkerOptions, CallContext, ReservedName, ServiceSecurity } from '@multifrost/child';
 export { FileServiceRegistry } from '@multifrost/registry';
 export type {
   ServiceRegistry,
@@ -43,5 +44,13 @@ export {
   APP_V4,
 } from '@multifrost/protocol';
 export type { MultifrostErrorCode, ProtocolVersion } from '@multifrost/protocol';
-export { zmqTransport, tcpEndpoint } from '@multifrost/transport-zmq';
+export {
+  zmqTransport,
+  tcpEndpoint,
+  curveKeyPair,
+  writeCurveCertificates,
+  loadCurveCertificate,
+  loadCurveAllowList,
+} from '@multifrost/transport-zmq';
+export type { CurveKeyPair, CurveKeyPairSource, CurvePublicKeySource } from '@multifrost/transport-zmq';
 export type { TransportFactory, TransportOptions, CallerTransport, ServiceTransport } from '@multifrost/transport-zmq';
