@@ -1,10 +1,9 @@
 // The ServiceRegistry contract, checked the same way on two backends: the file registry and the
 // in-memory one of the docs. What parent and child rely on must hold for both; where the two may
 // differ (the file registry lets the same process re-register over its own entry), no test asks.
-import type { MultifrostError } from '@multifrost/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileServiceRegistry, type ServiceRegistry } from '../src/index.js';
-import { removeHome, tempHome } from './helpers.js';
+import { failure, removeHome, tempHome } from './helpers.js';
 import { MemoryServiceRegistry } from './memory-registry.js';
 
 const homes: string[] = [];
@@ -24,13 +23,6 @@ const backends: [string, () => ServiceRegistry][] = [
   ['MemoryServiceRegistry', () => new MemoryServiceRegistry()],
 ];
 
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as MultifrostError,
-  );
 const at = (port: number) => async () => `tcp://127.0.0.1:${port}`;
 
 describe.each(backends)('%s keeps the ServiceRegistry contract', (_name, make) => {

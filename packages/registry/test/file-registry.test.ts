@@ -1,10 +1,9 @@
 // FileServiceRegistry on real files, each test in its own temporary MULTIFROST_HOME.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MultifrostError } from '@multifrost/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileServiceRegistry, defaultRegistryHome, registryPaths } from '../src/index.js';
-import { deadPid, removeHome, tempHome } from './helpers.js';
+import { deadPid, failure, removeHome, tempHome } from './helpers.js';
 
 const homes: string[] = [];
 function registry(options: ConstructorParameters<typeof FileServiceRegistry>[0] = {}) {
@@ -18,13 +17,6 @@ afterEach(() => {
 
 const readJson = (r: FileServiceRegistry) =>
   JSON.parse(readFileSync(r.file, 'utf8')) as Record<string, Record<string, unknown>>;
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as MultifrostError,
-  );
 /** Alive, and started long before "now": the test runner's parent. */
 const livePid = () => process.ppid;
 

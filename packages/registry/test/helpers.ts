@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MultifrostError } from '@multifrost/protocol';
 import { pythonBin } from '../../../scripts/python-bin.mjs';
 
 export const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -108,3 +109,12 @@ export async function until(check: () => boolean, timeoutMs = 5_000): Promise<vo
     await sleep(5);
   }
 }
+
+/** The MultifrostError `p` rejects with; fails the test if it resolves. */
+export const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as MultifrostError,
+  );

@@ -4,10 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MultifrostError } from '@multifrost/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileServiceRegistry } from '../src/index.js';
-import { removeHome, tempHome } from './helpers.js';
+import { failure, removeHome, tempHome } from './helpers.js';
 
 const homes: string[] = [];
 function registry() {
@@ -19,13 +18,6 @@ afterEach(() => {
   for (const h of homes.splice(0)) removeHome(h);
 });
 
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as MultifrostError,
-  );
 const bindOne = async () => 'tcp://127.0.0.1:40001';
 
 describe('a services.json that is not a regular file', () => {

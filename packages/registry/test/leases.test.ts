@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { MultifrostError } from '@multifrost/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileServiceRegistry, type RegistrationLease } from '../src/index.js';
-import { Driver, fixtures, killAndWait, removeHome, tempHome, waitForLine } from './helpers.js';
+import { Driver, failure, fixtures, killAndWait, removeHome, tempHome, waitForLine } from './helpers.js';
 
 const homes: string[] = [];
 const drivers: Driver[] = [];
@@ -31,13 +31,6 @@ function driver(): Driver {
 
 const readJson = (r: FileServiceRegistry) =>
   JSON.parse(readFileSync(r.file, 'utf8')) as Record<string, Record<string, unknown>>;
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as MultifrostError,
-  );
 const endpoint = (port: number) => async () => `tcp://127.0.0.1:${port}`;
 
 describe('register returns a lease', () => {

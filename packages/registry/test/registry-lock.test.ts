@@ -1,9 +1,8 @@
 // The services.lock protocol within one process: timeouts, stale locks, a slow holder, release.
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import type { MultifrostError } from '@multifrost/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileServiceRegistry } from '../src/index.js';
-import { deadPid, removeHome, sleep, tempHome, until } from './helpers.js';
+import { deadPid, failure, removeHome, sleep, tempHome, until } from './helpers.js';
 
 const homes: string[] = [];
 function registry(options: ConstructorParameters<typeof FileServiceRegistry>[0] = {}) {
@@ -15,13 +14,6 @@ afterEach(() => {
   for (const h of homes.splice(0)) removeHome(h);
 });
 
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as MultifrostError,
-  );
 const ageLock = (file: string, ms: number) => {
   const t = (Date.now() - ms) / 1000;
   utimesSync(file, t, t);
