@@ -3,6 +3,7 @@ import { callFlood } from './call-flood.js';
 import { closedWorkerDescriptors } from './descriptors.js';
 import { busyOrphan } from './busy-orphan.js';
 import { badValues, hostileFrames, soak, unservable } from './load-and-input.js';
+import { hostileRegistryAndValues } from './hostile-registry-and-values.js';
 import { hugeDurations } from './huge-durations.js';
 import { neverStarts, parentDeath, restartUnderLoad, sigkillInFlight, sigstop } from './process-faults.js';
 import { outputFlood } from './output-flood.js';
@@ -28,6 +29,7 @@ export const SCENARIOS: Scenario[] = [
   closedWorkerDescriptors,
   movedService,
   overSize,
+  hostileRegistryAndValues,
   busyOrphan,
   hugeDurations,
   outputFlood,
