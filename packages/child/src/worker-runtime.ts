@@ -283,10 +283,18 @@ function isFactory(t: TransportFactory | TransportOptions | undefined): t is Tra
   return t !== undefined && typeof (t as TransportFactory).service === 'function';
 }
 
-/** The `transport` option: a factory, or the ZeroMQ settings the option used to take. */
+/**
+ * The `transport` option: a factory, or the ZeroMQ settings the option used to take. Unless the
+ * settings say otherwise, the transport's warnings (out of file descriptors, a bind beyond
+ * loopback) go to stderr: in a worker nobody else would see them, and they are rate-limited.
+ */
 function transportFactory(options: ChildWorkerOptions): TransportFactory {
   const t = options.transport;
-  return isFactory(t) ? t : zmqTransport(t);
+  return isFactory(t) ? t : zmqTransport({ onWarning: warnOnStderr, ...t });
+}
+
+function warnOnStderr(message: string): void {
+  process.stderr.write(`multifrost: warning: ${message}\n`);
 }
 
 /** Connect mode's bind target; undefined lets the transport pick a free port on its host. */
