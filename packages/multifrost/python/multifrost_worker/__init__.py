@@ -18,11 +18,12 @@ from .curve import AuthFailed, CurveUnavailable
 from .curve_keys import create_certificates
 from .messages import APP_IDS, APP_V3, APP_V4, LIST_FUNCTIONS_CALL
 from .parent import ParentWorker, RemoteCallError, WorkerExited
-from .registry import ServiceRegistry, registry_home
+from .registry import RegistryCorruptError, RegistryLockedError, RegistryLockTimeout, ServiceRegistry, registry_home
 from .worker import ChildWorker
 
 __version__ = "0.1.0"
 __all__ = [
     "APP_IDS", "APP_V3", "APP_V4", "LIST_FUNCTIONS_CALL", "AuthFailed", "ChildWorker", "CurveUnavailable",
-    "ParentWorker", "RemoteCallError", "ServiceRegistry", "WorkerExited", "create_certificates", "registry_home",
+    "ParentWorker", "RegistryCorruptError", "RegistryLockTimeout", "RegistryLockedError", "RemoteCallError",
+    "ServiceRegistry", "WorkerExited", "create_certificates", "registry_home",
 ]
