@@ -20,7 +20,13 @@ export const FRAME_SLACK_BYTES = 1024;
 export const NET_FACTOR = 4;
 
 export const DEFAULT_SEND_TIMEOUT_MS = 5000;
-export const DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS = 1000;
+/**
+ * ZMTP heartbeats are off by default: go-zeromq/zmq4 never answers a PING (libzmq then drops the
+ * link after the timeout, seen with the interop Go peer) and the Rust `zeromq` crate drops or
+ * panics on one. Liveness comes from the application heartbeat and, in spawn mode, the child's
+ * exit. Opt in (for example 1000) when every peer runs libzmq.
+ */
+export const DEFAULT_ZMTP_HEARTBEAT_INTERVAL_MS = 0;
 export const DEFAULT_ZMTP_HEARTBEAT_TIMEOUT_MS = 5000;
 export const DEFAULT_HIGH_WATER_MARK = 10_000;
 /**

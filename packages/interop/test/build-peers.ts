@@ -1,0 +1,33 @@
+// Builds the compiled interop peers once per test run; Go's and Cargo's own caches make a
+// rebuild cheap. A missing toolchain fails loudly: CI must not skip these peers silently.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const interopDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const goDir = path.join(interopDir, 'go');
+export const goPeer = path.join(goDir, 'bin', 'peer');
+
+let goBuilt: string | undefined;
+
+/** `go build` of packages/interop/go into go/bin/peer (gitignored); returns the binary's path. */
+export function buildGo(): string {
+  if (goBuilt) return goBuilt;
+  const probe = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `the Go interop peer needs the go toolchain on PATH (go 1.26 and the module proxy): ${probe.error?.message ?? probe.stderr}`,
+    );
+  }
+  mkdirSync(path.dirname(goPeer), { recursive: true });
+  const run = spawnSync('go', ['build', '-o', goPeer, '.'], {
+    cwd: goDir,
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: `${process.env.GOFLAGS ?? ''} -mod=mod`.trim() },
+    timeout: 180_000,
+  });
+  if (run.status !== 0) throw new Error(`go build failed (${run.status}): ${run.stderr}${run.error ?? ''}`);
+  goBuilt = goPeer;
+  return goPeer;
+}
