@@ -31,3 +31,30 @@ export function buildGo(): string {
   goBuilt = goPeer;
   return goPeer;
 }
+
+export const rustDir = path.join(interopDir, 'rust');
+const rustTarget = path.join(rustDir, 'target');
+export const rustPeer = path.join(rustTarget, 'release', 'rust-peer');
+
+let rustBuilt: string | undefined;
+
+/** `cargo build --release --locked` of packages/interop/rust into rust/target (gitignored); returns the binary's path. */
+export function buildRust(): string {
+  if (rustBuilt) return rustBuilt;
+  const probe = spawnSync('cargo', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `the Rust interop peer needs cargo on PATH (rustup's stable toolchain and crates.io): ${probe.error?.message ?? probe.stderr}`,
+    );
+  }
+  // Test files build in parallel workers; cargo's own lock on the target dir serialises them.
+  const run = spawnSync('cargo', ['build', '--release', '--locked'], {
+    cwd: rustDir,
+    encoding: 'utf8',
+    env: { ...process.env, CARGO_TARGET_DIR: rustTarget },
+    timeout: 600_000,
+  });
+  if (run.status !== 0) throw new Error(`cargo build failed (${run.status}): ${run.stderr}${run.error ?? ''}`);
+  rustBuilt = rustPeer;
+  return rustPeer;
+}
