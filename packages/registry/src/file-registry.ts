@@ -1,8 +1,9 @@
 /**
  * `FileServiceRegistry`: the file registry every public peer shares
  * ([protocol](../../../docs/protocol.md#connect-mode-and-the-registry)).
- * `services.json` in `$MULTIFROST_HOME` or `~/.multifrost`, changed only under `services.lock`,
- * written atomically, keeping other processes' entries and unknown keys untouched.
+ * `services.json` in `$MULTIFROST_HOME` or `~/.multifrost`, changed only under `services.lock`
+ * (and the v3 Python peer's `registry.lock`), written atomically, keeping other processes' entries
+ * and unknown keys untouched.
  *
  * Same-PID re-registration is allowed and overwrites: the entry is ours, so "already running"
  * would only stop a process from re-registering after restarting its own server on a new port.
@@ -15,8 +16,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MultifrostError } from '@multifrost/protocol';
 import { RegistryFile } from './registry-file.js';
-import { defaultRegistryHome, registryPaths } from './registry-home.js';
-import { withLock, type LockOptions } from './registry-lock.js';
+import { defaultRegistryHome, registryLockOrder, registryPaths } from './registry-home.js';
+import { withLocks, type LockOptions } from './registry-lock.js';
 import {
   entryToken,
   getRaw,
@@ -52,6 +53,9 @@ export class FileServiceRegistry implements ServiceRegistry {
   readonly file: string;
   /** `<home>/services.lock` */
   readonly lockFile: string;
+  /** `<home>/registry.lock`, the v3 Python peer's lock, held too (after `lockFile`). */
+  readonly legacyLockFile: string;
+  private readonly locks: string[];
   private readonly lockOptions: LockOptions;
   private readonly pollMs: number;
   private readonly registryFile: RegistryFile;
@@ -61,6 +65,8 @@ export class FileServiceRegistry implements ServiceRegistry {
     const paths = registryPaths(this.home);
     this.file = paths.file;
     this.lockFile = paths.lock;
+    this.legacyLockFile = paths.legacyLock;
+    this.locks = registryLockOrder(paths);
     this.pollMs = registryMs(options.pollMs, 'pollMs', DEFAULT_POLL_MS, 'interval');
     this.lockOptions = {
       timeoutMs: registryMs(options.lockTimeoutMs, 'lockTimeoutMs', DEFAULT_LOCK_TIMEOUT_MS, 'timeout'),
@@ -87,7 +93,7 @@ export class FileServiceRegistry implements ServiceRegistry {
     throwIfAborted(signal, 'Registration', serviceId);
     await fs.mkdir(this.home, { recursive: true, mode: 0o700 });
     const locked = { ...this.lockOptions, ...(signal ? { signal } : {}) };
-    const outcome = await withLock(this.lockFile, locked, async () => {
+    const outcome = await withLocks(this.locks, locked, async () => {
       // A corrupt file throws here, before bind: we never overwrite what we couldn't read.
       const data = await this.registryFile.read();
       const existing = liveEntry(serviceId, getRaw(data, serviceId));
@@ -145,7 +151,7 @@ export class FileServiceRegistry implements ServiceRegistry {
     } catch {
       return false;
     }
-    return withLock(this.lockFile, this.lockOptions, async () => {
+    return withLocks(this.locks, this.lockOptions, async () => {
       const data = await this.registryFile.read();
       const entry = toEntry(serviceId, getRaw(data, serviceId));
       if (!entry || !owns(entry)) return false;

@@ -1,8 +1,10 @@
 /**
- * The cross-language registry lock
- * ([protocol](../../../docs/protocol.md#connect-mode-and-the-registry)): `services.lock` created
- * with O_CREAT|O_EXCL — the lock the Python v4, Go and Rust peers take — holding our PID
- * (informational only), removed on release. A lock older than the stale age was left by a crashed holder and is broken.
+ * The cross-language registry locks
+ * ([protocol](../../../docs/protocol.md#connect-mode-and-the-registry)): files created with
+ * O_CREAT|O_EXCL — `services.lock`, which the Python v4, Go and Rust peers take, and
+ * `registry.lock`, which the v3 Python peer takes — holding our PID (informational only), removed
+ * on release. A lock older than the stale age was left by a crashed holder and is broken; each
+ * lock name is judged and broken on its own, the same way.
  *
  * Three hazards of a plain O_EXCL lock file, and what this module does about them:
  * - Two waiters both judge the lock stale; the first breaks it, a third process takes a fresh
@@ -54,11 +56,33 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const held = await acquire(lockPath, options);
+  return withLocks([lockPath], options, fn);
+}
+
+/**
+ * Takes every lock, in the order given, within one shared `timeoutMs`, runs `fn`, and releases them
+ * in reverse. The public peers take one lock name each (v3 Python `registry.lock`, the others
+ * `services.lock`), so only holding all of them excludes every peer. Every process taking several
+ * takes them in the same order (ours and the project's Python peer), so two of them never wait on
+ * each other crosswise. A holder that dies between two acquisitions leaves only locks that age and
+ * are broken like any crashed holder's.
+ */
+export async function withLocks<T>(
+  lockPaths: readonly string[],
+  options: LockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  const held: HeldLock[] = [];
   try {
+    for (const lockPath of lockPaths) {
+      held.push(
+        await acquire(lockPath, { ...options, timeoutMs: Math.max(0, deadline - Date.now()) }, options.timeoutMs),
+      );
+    }
     return await fn();
   } finally {
-    await held.release();
+    for (const lock of held.reverse()) await lock.release();
   }
 }
 
@@ -66,7 +90,15 @@ interface HeldLock {
   release(): Promise<void>;
 }
 
-async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs, signal }: LockOptions): Promise<HeldLock> {
+/**
+ * `totalTimeoutMs`: the caller's whole wait, which `timeoutMs` may be what is left of; a held lock
+ * is refreshed for that long (more locks may follow), and a timeout reports it.
+ */
+async function acquire(
+  lockPath: string,
+  { timeoutMs, staleMs, pollMs, signal }: LockOptions,
+  totalTimeoutMs: number,
+): Promise<HeldLock> {
   const deadline = Date.now() + timeoutMs;
   // Start polling fast and back off to pollMs: a lock is usually held for a few milliseconds, and a
   // fixed 100 ms poll serialises a burst of registrations into seconds. Jitter keeps waiters from
@@ -74,14 +106,14 @@ async function acquire(lockPath: string, { timeoutMs, staleMs, pollMs, signal }:
   let wait = 2;
   for (;;) {
     signal?.throwIfAborted();
-    const held = await tryCreate(lockPath, staleMs, timeoutMs);
+    const held = await tryCreate(lockPath, staleMs, totalTimeoutMs);
     if (held) return held;
     const st = await statOrUndefined(lockPath);
     if (st && !st.isFile() && !st.isSymbolicLink()) throw notALock(lockPath, st);
     // A symlink was never made by a peer's O_EXCL create: stale whatever its age.
     const stale = st && (st.isSymbolicLink() || Date.now() - st.mtimeMs > staleMs);
     if (stale && (await breakStale(lockPath, staleMs))) continue;
-    if (Date.now() >= deadline) throw await timeoutError(lockPath, timeoutMs, staleMs);
+    if (Date.now() >= deadline) throw await timeoutError(lockPath, totalTimeoutMs, staleMs);
     await sleep(Math.max(1, Math.min(wait * (0.5 + Math.random()), pollMs, deadline - Date.now())), signal);
     wait = Math.min(wait * 2, pollMs);
   }

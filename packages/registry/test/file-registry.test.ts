@@ -58,7 +58,11 @@ describe('FileServiceRegistry basics', () => {
       expect(defaultRegistryHome()).toBe(r.home);
       process.env.MULTIFROST_HOME = '/elsewhere';
       expect(r.file).toBe(path.resolve('relative/home/services.json'));
-      expect(registryPaths('/h')).toEqual({ file: '/h/services.json', lock: '/h/services.lock' });
+      expect(registryPaths('/h')).toEqual({
+        file: '/h/services.json',
+        lock: '/h/services.lock',
+        legacyLock: '/h/registry.lock',
+      });
     } finally {
       if (saved === undefined) delete process.env.MULTIFROST_HOME;
       else process.env.MULTIFROST_HOME = saved;

@@ -1,7 +1,8 @@
 """The service registry shared with every other Multifrost peer: services.json under services.lock.
 
 The lock is a file created with O_CREAT|O_EXCL (the same lock the TypeScript, Go and Rust peers
-take), broken when older than STALE_AFTER seconds because its holder must have crashed. Writes go
+take), then registry.lock the same way (the v3 Python peer's lock; only both exclude every peer),
+each broken when older than STALE_AFTER seconds because its holder must have crashed. Writes go
 through a temporary file and a rename so a reader never sees half a file. The folder is created
 0700 and every file 0600 whatever the umask, as the TypeScript peer does: the registry says which
 port serves which call, and no other account should read or rewrite that.
@@ -191,50 +192,65 @@ class ServiceRegistry:
         self.home = home or registry_home()
         self.file = os.path.join(self.home, "services.json")
         self.lock_file = os.path.join(self.home, "services.lock")
+        # The v3 Python peer's lock: it takes only this one, so we hold it too (after lock_file).
+        self.legacy_lock_file = os.path.join(self.home, "registry.lock")
 
     @contextmanager
     def _locked(self, timeout: Optional[float] = None) -> Iterator[None]:
+        """Holds every lock a registry change needs, in the one order every Multifrost peer takes them.
+
+        services.lock (Python v4, Go, Rust, TypeScript) first, then registry.lock (the v3 Python
+        peer's), within one deadline, released in reverse. A holder that dies between the two
+        leaves only services.lock, which every peer but v3 breaks once stale, and registry.lock,
+        which v3 never breaks, is held for the shortest time.
+        """
         wait = self.LOCK_TIMEOUT if timeout is None else _check_timeout(timeout)
         make_private_dirs(self.home)
         deadline = time.monotonic() + wait
+        held = []
+        try:
+            for lock in (self.lock_file, self.legacy_lock_file):
+                held.append((lock, self._acquire(lock, deadline, wait)))
+            yield
+        finally:
+            for lock, own in reversed(held):
+                self._release(lock, own)
+
+    def _acquire(self, lock: str, deadline: float, wait: float) -> Tuple[int, int]:
         while True:
-            own = self._try_create()
+            own = self._try_create(lock)
             if own is not None:
-                break
+                return own
             try:
-                st = os.lstat(self.lock_file)
+                st = os.lstat(lock)
             except FileNotFoundError:
                 continue  # released meanwhile: try again at once
             is_link = stat.S_ISLNK(st.st_mode)
             if not is_link and not stat.S_ISREG(st.st_mode):
                 raise RegistryLockedError(
-                    f"Registry lock {self.lock_file} is {describe_mode(st.st_mode)}, which no peer creates; "
+                    f"Registry lock {lock} is {describe_mode(st.st_mode)}, which no peer creates; "
                     "remove it to let registrations through"
                 )
             # No peer's O_EXCL create ever makes a symlink, and its age can't be read: stale now.
-            if (is_link or time.time() - st.st_mtime > self.STALE_AFTER) and self._break(st):
+            if (is_link or time.time() - st.st_mtime > self.STALE_AFTER) and self._break(lock):
                 continue
             left = _remaining(deadline)
             if left <= 0:
                 raise RegistryLockTimeout(
-                    f"Registry lock {self.lock_file} still taken after {wait}s "
+                    f"Registry lock {lock} still taken after {wait}s "
                     f"(lock age {max(0.0, time.time() - st.st_mtime):.1f}s); "
                     f"it is broken once older than {self.STALE_AFTER}s"
                 )
             time.sleep(min(self.POLL, left))
-        try:
-            yield
-        finally:
-            self._release(own)
 
-    def _try_create(self) -> Optional[Tuple[int, int]]:
+    def _try_create(self, lock: str) -> Optional[Tuple[int, int]]:
         """One O_EXCL attempt: (dev, ino) of the lock we now hold, or None if another has it."""
         try:
-            fd = open_private(self.lock_file)
+            fd = open_private(lock)
         except FileExistsError:
             return None
         except OSError as err:
-            raise RegistryLockedError(f"Cannot create registry lock {self.lock_file}: {err}") from err
+            raise RegistryLockedError(f"Cannot create registry lock {lock}: {err}") from err
         try:
             # Informational only (Go's lock is empty); it helps a human see who holds it.
             os.write(fd, str(os.getpid()).encode())
@@ -243,22 +259,22 @@ class ServiceRegistry:
         finally:
             os.close(fd)
 
-    def _release(self, own: Tuple[int, int]) -> None:
+    def _release(self, lock: str, own: Tuple[int, int]) -> None:
         # Only our own file: if our lock was broken and re-taken, the path names someone else's.
         try:
-            st = os.lstat(self.lock_file)
+            st = os.lstat(lock)
             if (st.st_dev, st.st_ino) == own:
-                os.unlink(self.lock_file)
+                os.unlink(lock)
         except FileNotFoundError:
             pass
 
-    def _break(self, seen: os.stat_result) -> bool:
+    def _break(self, lock: str) -> bool:
         """Removes the stale lock we looked at; True if the caller should retry at once.
 
         Serialised with the TypeScript peer by `<lock>.break` (O_EXCL), and done by rename so we
         remove exactly the file we judged; one that turns out fresh is put back.
         """
-        guard = f"{self.lock_file}.break"
+        guard = f"{lock}.break"
         try:
             os.close(open_private(guard))
         except FileExistsError:
@@ -273,14 +289,14 @@ class ServiceRegistry:
             return False
         try:
             try:
-                st = os.lstat(self.lock_file)
+                st = os.lstat(lock)
             except FileNotFoundError:
                 return True
             if not stat.S_ISLNK(st.st_mode) and time.time() - st.st_mtime <= self.STALE_AFTER:
                 return False  # re-taken meanwhile by a live holder
-            aside = f"{self.lock_file}.stale-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            aside = f"{lock}.stale-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             try:
-                os.rename(self.lock_file, aside)
+                os.rename(lock, aside)
             except OSError:
                 return True
             try:
@@ -288,7 +304,7 @@ class ServiceRegistry:
                 same = (moved.st_dev, moved.st_ino, moved.st_mtime) == (st.st_dev, st.st_ino, st.st_mtime)
                 if not same and stat.S_ISREG(moved.st_mode) and time.time() - moved.st_mtime <= self.STALE_AFTER:
                     try:
-                        os.link(aside, self.lock_file)
+                        os.link(aside, lock)
                     except OSError:
                         pass
             finally:
@@ -352,7 +368,10 @@ class ServiceRegistry:
                 raise RuntimeError(
                     f"Service '{service_id}' already running (PID: {entry.get('pid')}, port: {entry.get('port')})"
                 )
-            entry = {"port": port, "pid": os.getpid(), "started": datetime.datetime.now().isoformat()}
+            # With the zone (unlike the v3/v4 Python peers' naive local time): a reader in another
+            # zone can then tell when we registered, which its PID-reuse check needs.
+            started = datetime.datetime.now().astimezone().isoformat()
+            entry = {"port": port, "pid": os.getpid(), "started": started}
             if curve_public_key is not None:
                 entry["curve_public_key"] = curve_public_key
             data[service_id] = entry
