@@ -52,13 +52,13 @@ export class ProcessLifecycle {
    * synchronous handler runs. `endpoint` is the private channel to remove if the watch thread has
    * to end the process itself.
    */
-  watchParent(parentPid: number, endpoint?: string): void {
+  watchParent(parentPid: number, endpoint?: string, alsoPids?: number[]): void {
     const hardExit = this.options.exitOnStop
       ? { killGroup: leadsProcessGroup(), channel: orphanedChannelPaths(endpoint) }
       : undefined;
     this.stopWatchingParent ??= watchParent(
       parentPid,
-      { intervalMs: this.options.parentCheckIntervalMs, hardExit },
+      { intervalMs: this.options.parentCheckIntervalMs, hardExit, alsoPids },
       () => {
         debug('parent %d is gone; stopping', parentPid);
         this.requestStop('parent-gone');

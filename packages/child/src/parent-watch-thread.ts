@@ -15,6 +15,11 @@ export interface WatchThreadData {
   parentPid: number;
   /** Our `process.ppid` at the start when it was the parent itself: a change means it died. */
   directParent: boolean;
+  /**
+   * More processes whose end also means ours: under a public parent that spawned us through
+   * `/bin/sh -c` (the JS peer), the shell outlives a SIGKILLed parent, so its parent is watched too.
+   */
+  alsoPids?: number[];
   intervalMs: number;
   /** Unset: only tell the main thread (the user owns the process, `exitOnStop: false`). */
   hardExit?: {
@@ -31,6 +36,7 @@ export const WATCH_THREAD_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const { parentPid, directParent, intervalMs, hardExit } = workerData;
+const alsoPids = workerData.alsoPids || [];
 const startPpid = process.ppid;
 
 function alive(pid) {
@@ -65,7 +71,7 @@ function exitNow() {
 }
 
 const timer = setInterval(() => {
-  if (alive(parentPid) && !(directParent && process.ppid !== startPpid)) return;
+  if (alive(parentPid) && !(directParent && process.ppid !== startPpid) && alsoPids.every(alive)) return;
   clearInterval(timer);
   parentPort.postMessage('${PARENT_GONE}');
   if (hardExit) setTimeout(exitNow, hardExit.graceMs);

@@ -16,6 +16,8 @@ export interface ParentWatchOptions {
   intervalMs: number;
   /** Kill the process from the thread when the main thread is stuck; off when the user owns the process. */
   hardExit?: { killGroup: boolean; channel?: { socket: string; dir: string } };
+  /** Other processes whose end also ends us (see WatchThreadData.alsoPids). */
+  alsoPids?: number[];
 }
 
 export function watchParent(parentPid: number, options: ParentWatchOptions, onGone: () => void): () => void {
@@ -23,6 +25,7 @@ export function watchParent(parentPid: number, options: ParentWatchOptions, onGo
     parentPid,
     // Not only `process.ppid`: a launcher such as the tsx CLI may sit between the parent and us.
     directParent: process.ppid === parentPid,
+    alsoPids: options.alsoPids,
     intervalMs: options.intervalMs,
     hardExit: options.hardExit && { graceMs: HARD_EXIT_GRACE_MS, ...options.hardExit },
   };

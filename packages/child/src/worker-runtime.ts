@@ -6,6 +6,7 @@
  * reached from `ChildWorker` through a #private field, so none of its members can collide with a
  * user's method or field names.
  */
+import { fstatSync } from 'node:fs';
 import {
   DEFAULT_NAMESPACE,
   MAX_MESSAGE_BYTES_KEY,
@@ -37,6 +38,7 @@ import { OutputForwarder } from './output-forwarding.js';
 import { assertNoReservedOwnFields } from './reserved-names.js';
 import { ReplySender } from './reply-sender.js';
 import { removeOrphanedChannel } from './orphaned-channel.js';
+import { PUBLIC_PARENT_LINK_WINDOW_MS, inferSpawner, linkWatch } from './public-spawner.js';
 import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
 
 const debug = createDebug('multifrost:child');
@@ -64,6 +66,7 @@ export class WorkerRuntime {
   private resolveRun!: () => void;
   private readonly runDone = new Promise<void>((resolve) => (this.resolveRun = resolve));
   private spawnEnv: SpawnEnv | undefined;
+  private stopLinkWatch: (() => void) | undefined;
 
   constructor(owner: object, libraryBase: object, options: ChildWorkerOptions) {
     this.owner = owner;
@@ -154,8 +157,12 @@ export class WorkerRuntime {
       if (this.spawnEnv) {
         if (this.options.security !== undefined) throw securityInSpawnMode();
         endpoint = this.spawnEnv.endpoint ?? tcpEndpoint('127.0.0.1', this.spawnEnv.port!);
-        transport.connect(endpoint);
-        if (this.spawnEnv.parentPid !== undefined) this.lifecycle.watchParent(this.spawnEnv.parentPid, endpoint);
+        if (this.spawnEnv.parentPid !== undefined) {
+          transport.connect(endpoint);
+          this.lifecycle.watchParent(this.spawnEnv.parentPid, endpoint);
+        } else {
+          this.underPublicParent(transport, sender, endpoint);
+        }
       } else {
         this.registry = this.options.registry ?? new FileServiceRegistry();
         const where = bindEndpoint(this.options);
@@ -194,6 +201,31 @@ export class WorkerRuntime {
     else debug('running in %s mode on %s', mode, endpoint);
     // The public peers' TCP profile speaks in ports; a non-TCP endpoint (ipc://, in-memory) has none.
     return transport.port ?? 0;
+  }
+
+  /**
+   * Spawn mode under a parent that is not ours: it reads neither our pipes nor our PID, so output
+   * goes over the wire to whoever speaks to us, and we end when our spawner or the link is gone.
+   */
+  private underPublicParent(transport: ServiceTransport, sender: ReplySender, endpoint: string): void {
+    const spawner = inferSpawner();
+    debug('no %s: a public parent; watching pid %d %o', 'MULTIFROST_PARENT_PID', spawner.parentPid, spawner.alsoPids);
+    const link = linkWatch(PUBLIC_PARENT_LINK_WINDOW_MS, () => {
+      debug('no connection to the parent for %d ms; stopping', PUBLIC_PARENT_LINK_WINDOW_MS);
+      void this.stopWith('parent-gone');
+    });
+    this.stopLinkWatch = link.stop;
+    transport.onPeersChanged = link.peersChanged;
+    link.peersChanged(0);
+    transport.connect(endpoint);
+    this.lifecycle.watchParent(spawner.parentPid, endpoint, spawner.alsoPids);
+    if (this.options.forwardOutput !== false) {
+      this.forwarder = new OutputForwarder(
+        (peer, stream, text, app) => sender.sendQuiet(peer, createOutput(stream, text, app)),
+        { subscribeAll: true, keepLocal: keepsLocalOutput },
+      );
+      this.forwarder.install();
+    }
   }
 
   private onMessage(msg: Message, peer: Buffer): void {
@@ -270,12 +302,26 @@ export class WorkerRuntime {
       await this.registry.unregister(keeper.lease).catch((err: unknown) => debug('unregister failed: %s', String(err)));
     }
     this.forwarder?.uninstall();
+    this.stopLinkWatch?.();
     this.lifecycle.release();
     await this.transport?.close();
     this.state = 'stopped';
     debug('stopped (%s)', reason);
     this.resolveRun();
     this.lifecycle.exitAfter(reason);
+  }
+}
+
+/**
+ * Under a public parent a pipe on fd 1 or 2 is never read (the JS and Python parents leave it
+ * unread), and a full one would block the worker at ~64 KiB; the wire copy is what they print.
+ * A terminal, file or /dev/null (the Go and Rust parents) still gets its local copy.
+ */
+function keepsLocalOutput(fd: 1 | 2): boolean {
+  try {
+    return !fstatSync(fd).isFIFO();
+  } catch {
+    return true;
   }
 }
 
