@@ -3,4 +3,10 @@
  * shared with the child's parent watch and the test suites. No semver promise: anything here may
  * change in any release.
  */
-export { isPidAlive, isRegistrantAlive, parseStarted, processStartTimeMs } from './pid-liveness.js';
+export {
+  isPidAlive,
+  isRegistrantAlive,
+  latestRegistrationMs,
+  parseStarted,
+  processStartTimeMs,
+} from './pid-liveness.js';
