@@ -7,6 +7,22 @@ mod parent;
 mod registry;
 mod wire;
 
+/// For the concurrent-registration test: registers `<prefix>-0..count` one after another, each under
+/// the lock, then stays alive (so the entries are live) until stdin closes.
+fn register_many(args: &[String]) -> Result<(), String> {
+    let prefix = args.first().ok_or("register needs a prefix")?;
+    let count: u16 = args
+        .get(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or("register needs a count")?;
+    for i in 0..count {
+        registry::register(&format!("{prefix}-{i}"), 20_000 + i)?;
+    }
+    println!("registered {count}");
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+    Ok(())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -24,7 +40,8 @@ async fn main() {
             Ok(plan) => parent::run(plan).await,
             Err(e) => Err(format!("bad plan: {e}")),
         },
-        _ => Err("usage: rust-peer child [service-id] | rust-peer parent '<plan json>'".into()),
+        Some("register") => register_many(&args[2..]),
+        _ => Err("usage: rust-peer child [service-id] | parent '<plan json>' | register <prefix> <count>".into()),
     };
     if let Err(e) = result {
         eprintln!("FATAL: {e}");
