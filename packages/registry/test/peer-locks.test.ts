@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileServiceRegistry } from '../src/index.js';
-import { Driver, PYTHON, fixtures, killAndWait, removeHome, tempHome, waitForLine } from './helpers.js';
+import { Driver, PYTHON, failure, fixtures, killAndWait, removeHome, tempHome, waitForLine } from './helpers.js';
 
 const pythonSources = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../multifrost/python');
 const v3 = path.join(fixtures, 'v3-python-registrant.py');
@@ -99,6 +99,30 @@ describe('both locks, against the v3 Python peer that takes only registry.lock',
     expect(await exitCode(py)).toBe(0);
     const released = Number(/released ([\d.]+)/.exec(py.output())![1]);
     expect(doneAt).toBeGreaterThanOrEqual(released);
+  });
+
+  it('giving up on registry.lock (held by v3) names it and lets go of services.lock, in TS and Python', async () => {
+    const h = home();
+    const held = python([v3, 'hold', h, '2.0']);
+    await waitForLine(held, 'locked');
+    const registry = new FileServiceRegistry({ home: h, lockTimeoutMs: 300 });
+    const err = await failure(registry.register('svc', async () => 'tcp://127.0.0.1:31006'));
+    expect(err.code).toBe('REGISTRY_LOCKED');
+    expect(err.message).toContain(path.join(h, 'registry.lock'));
+    expect(existsSync(path.join(h, 'services.lock'))).toBe(false);
+    const py = python([
+      '-c',
+      `import os, sys
+from multifrost_worker.registry import ServiceRegistry, RegistryLockTimeout
+try:
+    ServiceRegistry(sys.argv[1]).register("svc", 31007, timeout=0.3)
+except RegistryLockTimeout as err:
+    print("timeout", "registry.lock" in str(err), os.path.exists(os.path.join(sys.argv[1], "services.lock")), flush=True)`,
+      h,
+    ]);
+    expect(await exitCode(py), py.output()).toBe(0);
+    expect(py.output().trim()).toBe('timeout True False');
+    expect(await exitCode(held)).toBe(0);
   });
 
   it('while v3 Python holds registry.lock, the project Python register waits for its release', async () => {
