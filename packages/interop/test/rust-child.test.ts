@@ -8,6 +8,7 @@ import {
   zmqTransport,
   type MultifrostError,
   type ProtocolVersion,
+  type SpawnOptions,
 } from 'multifrost';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startService, tempHome } from './helpers.js';
@@ -26,7 +27,7 @@ interface RustApi {
   sleep(seconds: number): number;
 }
 
-const spawnRust = (options: Parameters<typeof ParentWorker.spawn>[1] = {}) =>
+const spawnRust = (options: SpawnOptions = {}) =>
   ParentWorker.spawn<RustApi>(rustPeer, { executable: rustPeer, args: ['child'], ...options });
 
 async function waitFor(check: () => boolean, ms = 5_000) {
