@@ -91,8 +91,8 @@ export class HeartbeatMonitor {
   }
 
   /** Sends one heartbeat; resolves with the RTT in ms, rejects after `timeoutMs`. */
-  probe(timeoutMs: number): Promise<number> {
-    const msg = createHeartbeat(this.hooks.app);
+  probe(timeoutMs: number, app: AppId = this.hooks.app): Promise<number> {
+    const msg = createHeartbeat(app);
     // hb_timestamp stays: the extras go first so they can never overwrite the protocol's own key.
     if (this.extraMetadata) msg.metadata = { ...this.extraMetadata, ...msg.metadata };
     return new Promise<number>((resolve, reject) => {

@@ -24,8 +24,9 @@ async function tryPublicSpellings(invoke: (fn: string) => Promise<unknown>): Pro
   for (const name of ['list_functions', 'listFunctions']) {
     try {
       return [name, await invoke(name)];
-    } catch {
-      // try the next spelling
+    } catch (err) {
+      // Only "no such function" moves on: after a timeout, another spelling would wait as long again.
+      if (!(err instanceof RemoteCallError)) throw err;
     }
   }
   return undefined;

@@ -77,10 +77,11 @@ export interface ParentWorkerOptions {
    */
   circuitBreaker?: CircuitBreakerOptions | false;
   /**
-   * Wire profile: `'v3'` (`comlink_ipc_v3`) or `'v4'`.
-   * @default 'v3'
+   * Wire profile: `'v3'` (`comlink_ipc_v3`), `'v4'`, or `'auto'`: during start both are probed
+   * (a heartbeat in each) and the one the worker answers is kept, v4 when it answers both.
+   * @default 'auto'
    */
-  protocol?: ProtocolVersion;
+  protocol?: ProtocolVersion | 'auto';
   /** Default `client_name` of calls. */
   clientName?: string;
   /**

@@ -7,6 +7,8 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  APP_V3,
+  APP_V4,
   DEFAULT_NAMESPACE,
   MAX_MESSAGE_BYTES_KEY,
   appIdFor,
@@ -48,7 +50,9 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   private state: State = 'starting';
   private readonly host: WorkerHost;
   private readonly strategy: WorkerStrategy;
-  private readonly app: AppId;
+  /** The app id spoken; with `protocol: 'auto'`, fixed by the first answer during start. */
+  private app: AppId;
+  private appCandidates: readonly AppId[] | undefined;
   private readonly transport: CallerTransport;
   private readonly calls: CallTable;
   private readonly circuit: CircuitBreaker | undefined;
@@ -68,7 +72,9 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   ) {
     super();
     this.name = options.name ?? name;
-    this.app = appIdFor(options.protocol ?? 'v3');
+    const protocol = options.protocol ?? 'auto';
+    if (protocol === 'auto') this.appCandidates = [APP_V4, APP_V3];
+    this.app = protocol === 'auto' ? APP_V4 : appIdFor(protocol);
     this.clientName = options.clientName;
     this.defaultTimeoutMs = timeoutMs(options.defaultTimeoutMs, 'defaultTimeoutMs', 60_000);
     this.defaultDeadlineTravels = options.defaultTimeoutMs !== undefined;
@@ -82,8 +88,11 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       cancel: (id) => void this.transport.send(createCancel(id, this.app)).catch(() => {}),
     };
     this.calls = new CallTable(this.name, sender, this.metricsData, this.circuit);
+    const self = this;
     this.heartbeat = new HeartbeatMonitor(heartbeatOptions(options), {
-      app: this.app,
+      get app() {
+        return self.app;
+      },
       send: (msg) => this.transport.send(msg),
       isBusy: () => this.calls.size > 0 && this.transport.connectedPeers > 0,
       onRtt: (ms) => this.metricsData.recordRtt(ms),
@@ -161,6 +170,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       call: createCallProxy<T>((fn, args) => this.invoke(fn, args, fixed)),
       callFunction: <R = unknown>(fn: string, args: unknown[] = [], more: CallOptions = {}) =>
         this.invoke(fn, args, { ...fixed, ...more }) as Promise<R>,
+      listFunctions: () => listFunctions((fn) => this.invoke(fn, [], fixed)),
     };
   }
 
@@ -169,9 +179,12 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     return this.invoke(fn, args, options) as Promise<R>;
   }
 
-  /** The functions the worker exposes, sorted. */
-  listFunctions(): Promise<string[]> {
-    return listFunctions((fn) => this.invoke(fn, [], {}));
+  /**
+   * The functions the worker exposes, sorted. A worker serving another namespace must be asked in
+   * it (`worker.with({ namespace }).listFunctions()`): public peers ignore a call in the wrong one.
+   */
+  listFunctions(options: CallOptions = {}): Promise<string[]> {
+    return listFunctions((fn) => this.invoke(fn, [], options));
   }
 
   get metrics(): MetricsSnapshot {
@@ -220,7 +233,17 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     const self = this;
     return {
       name: this.name,
-      app: this.app,
+      get app() {
+        return self.app;
+      },
+      get appCandidates() {
+        return self.appCandidates;
+      },
+      chooseApp: (app) => {
+        debug('%s: the worker answered in %s', this.name, app);
+        this.app = app;
+        this.appCandidates = undefined;
+      },
       transport: this.transport,
       heartbeat: this.heartbeat,
       calls: this.calls,

@@ -55,6 +55,8 @@ export interface WorkerView<T> {
   readonly call: Remote<T>;
   /** Calls a function by name; `options` are merged over the view's. */
   callFunction<R = unknown>(fn: string, args?: unknown[], options?: CallOptionsLike): Promise<R>;
+  /** The worker's functions, asked with the view's namespace and timeout. */
+  listFunctions(): Promise<string[]>;
 }
 
 /** What `call` offers when no worker type is given. */

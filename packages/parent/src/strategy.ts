@@ -15,6 +15,13 @@ import type { ExitInfo } from './worker-process.js';
 export interface WorkerHost {
   readonly name: string;
   readonly app: AppId;
+  /**
+   * `protocol: 'auto'` before any worker answered: the app ids to probe, in order of preference;
+   * undefined once one is chosen (or when the user fixed it).
+   */
+  readonly appCandidates: readonly AppId[] | undefined;
+  /** Keeps the app id the worker answered in. */
+  chooseApp(app: AppId): void;
   readonly transport: CallerTransport;
   readonly heartbeat: HeartbeatMonitor;
   readonly calls: CallTable;

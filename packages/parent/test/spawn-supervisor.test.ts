@@ -80,6 +80,8 @@ function harness(): Harness & { caller: CallerTransport; service: ServiceTranspo
   const host: WorkerHost = {
     name: 'w',
     app: APP_V3,
+    appCandidates: undefined,
+    chooseApp: () => {},
     transport: caller,
     heartbeat,
     calls,
