@@ -44,4 +44,15 @@ describe('listFunctions() checks what the worker answers', () => {
   it('passes on the first error when no spelling answers', async () => {
     await expect(listFunctions(peer({}))).rejects.toBeInstanceOf(RemoteCallError);
   });
+
+  it('stops at a timeout instead of waiting as long again for each other spelling', async () => {
+    const asked: string[] = [];
+    const err = await listFunctions(async (fn) => {
+      asked.push(fn);
+      if (fn === LIST_FUNCTIONS_CALL) throw notFound(fn);
+      throw new MultifrostError('TIMEOUT', `${fn} timed out`);
+    }).catch((e: unknown) => e);
+    expect((err as MultifrostError).code).toBe('TIMEOUT');
+    expect(asked).toEqual([LIST_FUNCTIONS_CALL, 'list_functions']);
+  });
 });
