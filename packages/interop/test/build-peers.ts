@@ -1,7 +1,8 @@
 // Builds the compiled interop peers once per test run; Go's and Cargo's own caches make a
 // rebuild cheap. A missing toolchain fails loudly: CI must not skip these peers silently.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,14 +42,17 @@ let rustBuilt: string | undefined;
 /** `cargo build --release --locked` of packages/interop/rust into rust/target (gitignored); returns the binary's path. */
 export function buildRust(): string {
   if (rustBuilt) return rustBuilt;
-  const probe = spawnSync('cargo', ['--version'], { encoding: 'utf8' });
+  // rustup puts cargo in ~/.cargo/bin, which a non-login shell may not have on PATH.
+  const rustupCargo = path.join(process.env.CARGO_HOME ?? path.join(homedir(), '.cargo'), 'bin', 'cargo');
+  const cargo = spawnSync('cargo', ['--version']).error && existsSync(rustupCargo) ? rustupCargo : 'cargo';
+  const probe = spawnSync(cargo, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
       `the Rust interop peer needs cargo on PATH (rustup's stable toolchain and crates.io): ${probe.error?.message ?? probe.stderr}`,
     );
   }
   // Test files build in parallel workers; cargo's own lock on the target dir serialises them.
-  const run = spawnSync('cargo', ['build', '--release', '--locked'], {
+  const run = spawnSync(cargo, ['build', '--release', '--locked'], {
     cwd: rustDir,
     encoding: 'utf8',
     env: { ...process.env, CARGO_TARGET_DIR: rustTarget },
