@@ -133,10 +133,31 @@ export class CurveAllowList implements ZapPolicy {
   }
 }
 
+/**
+ * Settles once the last handler being stopped is closed. A new handler binds only after it: the
+ * ZAP endpoint has one fixed name, and binding it while the old socket still holds it failed with
+ * EADDRINUSE (10 of 600 bind/close cycles of three concurrent gated transports).
+ */
+let closing: Promise<void> = Promise.resolve();
+/** libzmq may release an inproc name just after close() returns; a bind meanwhile is retried. */
+const BIND_ATTEMPTS = 50;
+
 function startHandler(): Promise<Reply> {
   handler ??= (async () => {
+    await closing;
     const socket = new Reply({ linger: 0 });
-    await socket.bind(ZAP_ENDPOINT);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await socket.bind(ZAP_ENDPOINT);
+        break;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) {
+          socket.close();
+          throw err;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    }
     void serve(socket);
     return socket;
   })();
@@ -147,6 +168,8 @@ async function stopHandler(): Promise<void> {
   const current = handler;
   handler = undefined;
   if (!current) return;
+  let closed!: () => void;
+  closing = new Promise<void>((resolve) => (closed = resolve));
   try {
     const socket = await current;
     // A domain opened while the bind was still pending keeps the handler.
@@ -157,6 +180,8 @@ async function stopHandler(): Promise<void> {
     socket.close();
   } catch {
     // The bind failed; there is nothing to close.
+  } finally {
+    closed();
   }
 }
 
