@@ -246,6 +246,13 @@ pub async fn run(plan: Plan) -> Result<(), String> {
 
     let wait = Duration::from_millis(plan.call_timeout_ms.unwrap_or(30_000));
     for (function, args) in &plan.calls {
+        // `["$pause", [ms]]`: stay connected and idle, for the tests of a link left alone.
+        if function == "$pause" {
+            let ms = args.get(0).and_then(serde_json::Value::as_u64).unwrap_or(0);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            emit(json!({"paused": ms}));
+            continue;
+        }
         let m = call_msg(&app, function, args);
         link.send(&m).await?;
         let line = loop {
