@@ -14,9 +14,13 @@ export interface TransportOptions {
   maxMessageBytes?: number;
   /** Deepest nesting accepted/sent. Default 100. */
   maxDepth?: number;
-  /** ZMTP heartbeat interval, answered by libzmq's I/O thread. Default 1000 ms; 0 disables. */
+  /**
+   * ZMTP heartbeat (PING) interval, answered by libzmq's I/O thread. Default 0: off, because the Go
+   * (go-zeromq) and Rust (`zeromq` crate) stacks never answer a PING or crash on one; liveness comes
+   * from application heartbeats and process exit. Turn on (e.g. 1000) only when every peer is libzmq.
+   */
   zmtpHeartbeatIntervalMs?: number;
-  /** A peer silent for this long at the ZMTP level is disconnected. Default 5000 ms. */
+  /** With ZMTP heartbeats on: a peer silent for this long at the ZMTP level is disconnected. Default 5000 ms. */
   zmtpHeartbeatTimeoutMs?: number;
   /**
    * A connection that has not completed its ZMTP handshake (greeting, and CURVE when enabled) by
