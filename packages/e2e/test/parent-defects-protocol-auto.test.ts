@@ -46,6 +46,21 @@ describe("protocol 'auto' (the default)", () => {
   });
 });
 
+describe('a reply holding an unknown msgpack ext type', () => {
+  it('fails its call at once with PROTOCOL, and is counted as dropped', async () => {
+    const w = await spawnPeer({});
+    const before = w.metrics.droppedMessages;
+    const err = await w
+      .with({ timeoutMs: 20_000 })
+      .call.weird()
+      .catch((e: unknown) => e);
+    expect(isMultifrostError(err) && err.code, String(err)).toBe('PROTOCOL');
+    expect((err as Error).message).toMatch(/weird\(\) could not be read: .*ext type 5/);
+    expect(w.metrics.droppedMessages).toBeGreaterThan(before);
+    expect(await w.call.add(1, 2)).toBe(3);
+  });
+});
+
 describe('listFunctions() on a namespaced worker', () => {
   it("is asked in the view's namespace and answers", async () => {
     const w = await spawnPeer({ MF_NAMESPACE: 'math' });

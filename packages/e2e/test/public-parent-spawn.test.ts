@@ -50,7 +50,8 @@ async function publicParent(app: string) {
     kill(state.shellPid);
     removeHome();
   });
-  const call = (fn: string, args: unknown[] = []) => proc.stdin!.write(`${JSON.stringify({ call: fn, args })}\n`);
+  const call = (fn: string, args: unknown[] = [], more: object = {}) =>
+    proc.stdin!.write(`${JSON.stringify({ call: fn, args, ...more })}\n`);
   await waitFor(() => seen.some((m) => m.type === 'heartbeat'), 15_000, 'the heartbeat reply');
   state.shellPid = seen.find((m) => m.event === 'spawned')!.shellPid;
   call('pid');
@@ -82,6 +83,16 @@ describe('our child under a public parent in spawn mode', () => {
       expect(new Set(forwarded.map((m) => m.app))).toEqual(new Set([app]));
     });
   }
+
+  it('answers a call holding an unknown msgpack ext type with an error, instead of dropping it', async () => {
+    const { seen, call } = await publicParent(APP_V4);
+    call('add', [], { ext: true, id: 'ext-call' });
+    await waitFor(() => seen.some((m) => (m as { id?: string }).id === 'ext-call'), 10_000, 'the error reply');
+    const reply = seen.find((m) => (m as { id?: string }).id === 'ext-call') as Seen & { error?: string };
+    expect(reply.type).toBe('error');
+    expect(reply.app).toBe(APP_V4);
+    expect(reply.error).toMatch(/ext type 5/);
+  });
 
   it('does not block on the pipes the parent never reads', async () => {
     const { seen, call } = await publicParent(APP_V4);

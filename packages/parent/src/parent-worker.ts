@@ -11,6 +11,7 @@ import {
   APP_V4,
   DEFAULT_NAMESPACE,
   MAX_MESSAGE_BYTES_KEY,
+  MultifrostError,
   appIdFor,
   createCall,
   createCancel,
@@ -108,8 +109,18 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     this.heartbeat.addMetadata({ [MAX_MESSAGE_BYTES_KEY]: this.transport.limits.maxMessageBytes });
     this.transport.onReject = (rej) => {
       // A reply over our size limit: its call learns why now, not at its timeout.
-      if (rej.reason === 'TOO_LARGE' && rej.id && (rej.type === 'response' || rej.type === 'error'))
+      if (!rej.id || (rej.type !== 'response' && rej.type !== 'error')) return;
+      if (rej.reason === 'TOO_LARGE')
         this.calls.fail(rej.id, (p) => messages.replyTooLarge(this.name, p.fn, rej.detail));
+      // Any other reply we cannot read (an unknown msgpack ext type): its call fails now, saying why.
+      else
+        this.calls.fail(
+          rej.id,
+          (p) =>
+            new MultifrostError('PROTOCOL', `The reply of ${this.name} to ${p.fn}() could not be read: ${rej.detail}`, {
+              details: { worker: this.name, function: p.fn },
+            }),
+        );
     };
     this.host = this.makeHost(
       new OutputSink(

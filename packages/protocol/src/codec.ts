@@ -3,12 +3,31 @@
  * nil for `undefined`). See docs/protocol.md: [payload](../../../docs/protocol.md#payload) and
  * [values](../../../docs/protocol.md#values).
  */
-import { Packr, Unpackr, type Options } from 'msgpackr';
+import { Packr, Unpackr, addExtension, type Options } from 'msgpackr';
 import { DEFAULT_LIMITS, type ProtocolLimits } from './constants.js';
 import { MultifrostError } from './errors.js';
 import type { Message } from './messages.js';
 import { makeFaithfulDecoder, mayHaveRenamedKey } from './proto-keys.js';
-import { needsPreparing, prepareValue } from './values.js';
+import { NegativeZero, needsPreparing, prepareValue } from './values.js';
+
+/**
+ * -0 as float64 (`cb 80 00 .. 00`): written as raw bytes through msgpackr's `pack` hook, so no
+ * ext wrapper reaches the wire. msgpackr insists on a type code; 0x7e is never written, and
+ * reading it stays an error, as for any ext type no Multifrost value uses.
+ */
+const UNUSED_EXT_TYPE = 0x7e;
+addExtension({
+  Class: NegativeZero,
+  type: UNUSED_EXT_TYPE,
+  pack(_value: unknown, allocate: (size: number) => { target: Uint8Array; targetView: DataView; position: number }) {
+    const { target, targetView, position } = allocate(9);
+    target[position] = 0xcb;
+    targetView.setFloat64(position + 1, -0);
+  },
+  unpack() {
+    throw new Error(`Unknown extension ${UNUSED_EXT_TYPE}`);
+  },
+} as unknown as Parameters<typeof addExtension>[0]);
 
 const packr = new Packr({
   useRecords: false,

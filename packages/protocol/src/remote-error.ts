@@ -36,7 +36,11 @@ export interface ParsedRemoteError {
   code?: string;
 }
 
-const NAME_PREFIX = /^([A-Za-z_$][\w$.]*): ?/;
+/**
+ * A class name, dotted or not: Python 3 names may hold any Unicode letter (`class Ошибка`), so the
+ * pattern is by Unicode category (XID-like), not ASCII.
+ */
+const NAME_PREFIX = /^([\p{L}\p{Nl}_$][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$.]*): ?/u;
 const PY_TRACEBACK = '\nTraceback (most recent call last):';
 
 /** Reads name, message and stack out of an `error` message from any peer. */

@@ -157,6 +157,26 @@ function tooLarge(payload: Uint8Array, max: number): Rejection {
   return reject('TOO_LARGE', `${what} is ${payload.length} bytes, over the ${max}-byte limit (maxMessageBytes)`, extra);
 }
 
+/**
+ * A payload msgpackr could not decode: typically a value in an ext type no Multifrost peer defines
+ * (anything but -1, timestamps). The header is still peeked, so a call gets an error reply and a
+ * reply fails its call, instead of both vanishing.
+ */
+function undecodable(payload: Uint8Array, err: unknown): Rejection {
+  const text = err instanceof Error ? err.message : String(err);
+  const ext = /^Unknown extension (-?\d+)/.exec(text);
+  const detail = ext
+    ? `payload holds a value of msgpack ext type ${ext[1]}, which no Multifrost value uses (only ext -1, timestamps)`
+    : `payload is not valid msgpack: ${text}`;
+  const head = peekHeader(payload);
+  const extra: Partial<Rejection> = {};
+  if (head.id) extra.id = head.id;
+  if (head.type) extra.type = head.type;
+  if (head.function) extra.function = head.function;
+  if (head.app && isAppId(head.app)) extra.app = head.app;
+  return reject('NOT_MSGPACK', detail, extra);
+}
+
 /** Decodes and validates one payload frame. Never throws. */
 export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimits> = {}): Validated {
   const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
@@ -166,7 +186,7 @@ export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimit
   try {
     value = decodeValue(payload);
   } catch (err) {
-    return reject('NOT_MSGPACK', `payload is not valid msgpack: ${err instanceof Error ? err.message : String(err)}`);
+    return undecodable(payload, err);
   }
   try {
     return validateMessage(value);

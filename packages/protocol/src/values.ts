@@ -14,6 +14,10 @@ const UINT32_MAX = 0xffff_ffff;
 const INT32_MIN = -0x8000_0000;
 const EXACT_INT_LIMIT = 2 ** 53;
 
+/** Stands for -0 between the walk and the encoder, which writes it as float64 (codec.ts). */
+export class NegativeZero {}
+export const NEGATIVE_ZERO = new NegativeZero();
+
 function describe(value: unknown): string {
   if (typeof value === 'function') return 'functions cannot be sent';
   if (typeof value === 'symbol') return 'symbols cannot be sent';
@@ -84,7 +88,7 @@ export function needsPreparing(value: unknown): boolean {
     case 'undefined':
       return false;
     case 'number':
-      return Number.isInteger(value) && (value > UINT32_MAX || value < INT32_MIN);
+      return (Number.isInteger(value) && (value > UINT32_MAX || value < INT32_MIN)) || Object.is(value, -0);
     case 'object':
       return value !== null;
     default:
@@ -124,6 +128,8 @@ function walk(value: unknown, depth: number, maxDepth: number, base: number): un
     case 'undefined':
       return value;
     case 'number':
+      // msgpackr writes -0 as the integer 0; the sign is part of the value (1 / -0 is -Infinity).
+      if (Object.is(value, -0)) return NEGATIVE_ZERO;
       if (Number.isInteger(value) && (value > UINT32_MAX || value < INT32_MIN) && Math.abs(value) <= EXACT_INT_LIMIT) {
         // A whole Number msgpackr would write as float64: send it as an int (Python must see int).
         return BigInt(value);
