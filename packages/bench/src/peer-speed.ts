@@ -1,0 +1,121 @@
+/**
+ * TS parent ↔ each peer language's child, side by side: sequential p50 of `add(1, 2)` and calls/s
+ * with 64 in flight. The peers are this repo's own: the Node child, the project's Python module
+ * (.venv), and the Go and Rust interop peers built on the public peers' stacks (go-zeromq,
+ * the `zeromq` crate). Interleaved rounds, medians with min–max.
+ *
+ *   pnpm --filter @multifrost/bench exec tsx src/peer-speed.ts [--rounds 5]
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ParentWorker, type ProtocolVersion } from 'multifrost';
+import { pythonBin } from '../../../scripts/python-bin.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const interop = path.join(here, '..', '..', 'interop');
+
+interface Peer {
+  name: string;
+  script: string;
+  executable?: string;
+  args?: string[];
+  protocol: ProtocolVersion;
+}
+
+const PEERS: Peer[] = [
+  { name: 'Node (our child)', script: path.join(here, 'servers', 'multifrost-child.mjs'), protocol: 'v4' },
+  {
+    name: 'Python (project module)',
+    script: path.join(here, 'servers', 'python_child.py'),
+    executable: pythonBin(),
+    protocol: 'v4',
+  },
+  {
+    name: 'Go (go-zeromq)',
+    script: path.join(interop, 'go', 'bin', 'peer'),
+    args: ['child', '-app', 'v4'],
+    protocol: 'v4',
+  },
+  {
+    name: 'Rust (zeromq crate)',
+    script: path.join(interop, 'rust', 'target', 'release', 'rust-peer'),
+    args: ['child'],
+    protocol: 'v4',
+  },
+];
+
+const argValue = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROUNDS = argValue('--rounds', 5);
+const SEQUENTIAL = 2_000;
+const PIPELINED = 20_000;
+const IN_FLIGHT = 64;
+
+type Api = { add(a: number, b: number): Promise<number> };
+
+async function measure(peer: Peer): Promise<{ p50: number; rate: number }> {
+  const compiled = peer.executable === undefined && !/\.(m?js|ts)$/.test(peer.script);
+  const w = await ParentWorker.spawn<Api>(peer.script, {
+    executable: compiled ? peer.script : peer.executable,
+    args: peer.args ?? [],
+    protocol: peer.protocol,
+    channel: 'tcp',
+    output: 'ignore',
+  });
+  try {
+    for (let i = 0; i < 200; i++) await w.call.add(i, 1);
+    const times: number[] = [];
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      const t0 = process.hrtime.bigint();
+      await w.call.add(i, 1);
+      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    times.sort((a, b) => a - b);
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < PIPELINED) {
+          next++;
+          await w.call.add(next, 1);
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    return { p50: times[Math.floor(times.length / 2)]!, rate: PIPELINED / seconds };
+  } finally {
+    await w.close();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const span = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+
+const available = PEERS.filter((p) => existsSync(p.script) && (p.executable === undefined || existsSync(p.executable)));
+for (const p of PEERS.filter((x) => !available.includes(x))) {
+  console.error(`skipping ${p.name}: ${p.script} is not built (run the interop tests once to build the peers)`);
+}
+const samples = new Map(available.map((p) => [p.name, { p50: [] as number[], rate: [] as number[] }]));
+console.error(`load before: ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}`);
+for (let round = 0; round < ROUNDS; round++) {
+  // Rotated order, so a burst of load is shared out rather than landing on one peer.
+  const order = available.map((_, i) => available[(i + round) % available.length]!);
+  for (const peer of order) {
+    const { p50, rate } = await measure(peer);
+    const s = samples.get(peer.name)!;
+    s.p50.push(p50);
+    s.rate.push(rate);
+    console.error(`round ${round + 1} ${peer.name}: p50 ${p50.toFixed(0)} µs, ${rate.toFixed(0)} calls/s`);
+  }
+}
+console.error(`load after: ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()}`);
+console.log(`| TS parent → child | sequential p50 (µs) | calls/s, ${IN_FLIGHT} in flight |`);
+console.log('|---|---:|---:|');
+for (const [name, s] of samples) {
+  console.log(
+    `| ${name} | ${median(s.p50).toFixed(0)} (${span(s.p50)}) | ${Math.round(median(s.rate)).toLocaleString('en-US')} (${span(s.rate)}) |`,
+  );
+}
