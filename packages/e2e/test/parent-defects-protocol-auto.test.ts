@@ -9,13 +9,24 @@ import { isMultifrostError, ParentWorker } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixture, quiet } from './helpers/workers.js';
 
-const workers: ParentWorker[] = [];
+/** What public-v4-child.mjs serves. */
+interface PeerApi {
+  add(a: number, b: number): number;
+  weird(): unknown;
+}
+
+const workers: ParentWorker<PeerApi>[] = [];
 afterEach(async () => {
   for (const w of workers.splice(0)) await w.close();
 });
 
-async function spawnPeer(env: Record<string, string>, options: object = {}): Promise<ParentWorker> {
-  const w = await ParentWorker.spawn(fixture('public-v4-child.mjs'), { ...quiet, channel: 'tcp', env, ...options });
+async function spawnPeer(env: Record<string, string>, options: object = {}): Promise<ParentWorker<PeerApi>> {
+  const w = await ParentWorker.spawn<PeerApi>(fixture('public-v4-child.mjs'), {
+    ...quiet,
+    channel: 'tcp',
+    env,
+    ...options,
+  });
   workers.push(w);
   return w;
 }
