@@ -116,4 +116,12 @@ describe('our child under a public parent in spawn mode', () => {
     await waitFor(() => !isAlive(childPid!), 5000, 'the child to exit after its shell');
     expect(proc.exitCode).toBe(null);
   });
+
+  it('exits when the link to a parent that lives on stays gone past the window', async () => {
+    const { proc, call, childPid } = await publicParent(APP_V4);
+    call('', [], { close: true });
+    // The 15 s window (PUBLIC_PARENT_LINK_WINDOW_MS), then the stop.
+    await waitFor(() => !isAlive(childPid!), 30_000, 'the child to exit after its link is gone');
+    expect(proc.exitCode).toBe(null);
+  }, 40_000);
 });
