@@ -1,54 +1,13 @@
-// The TypeScript worker the Go parent drives: the shared value table plus slow, noisy and
-// CPU-bound methods for the liveness and output tests.
-import { ChildWorker } from '@multifrost/child';
+// The TypeScript worker the Go parent drives: the value table rows Go holds, and the shared
+// slow, noisy and CPU-bound methods for the liveness and output tests.
+import { InteropWorker, serviceOptions, valueRows } from './fixtures/interop-worker.js';
 
-class GoFacingWorker extends ChildWorker {
-  add(a: number, b: number): number {
-    return a + b;
-  }
-  echo(value: unknown): unknown {
-    return value;
-  }
+class GoFacingWorker extends InteropWorker {
   values(): unknown[] {
-    return [
-      null,
-      true,
-      7,
-      -5,
-      2 ** 40,
-      2n ** 63n - 1n,
-      2n ** 64n - 1n,
-      1.5,
-      '',
-      'héllo 🌍',
-      Buffer.from([0, 255]),
-      [],
-      [1, [2]],
-      {},
-      { a: { b: 1 } },
-      new Date(1_700_000_000_000),
-    ];
+    return valueRows(['MAX_SAFE_INTEGER', 'NaN', 'Infinity']);
   }
   fail(message: string): never {
     throw new RangeError(message);
   }
-  shout(text: string): number {
-    console.log(text);
-    console.error(`err:${text}`);
-    return text.length;
-  }
-  async sleep(ms: number): Promise<number> {
-    await new Promise((r) => setTimeout(r, ms));
-    return ms;
-  }
-  burn(ms: number): number {
-    const end = Date.now() + ms;
-    let n = 0;
-    while (Date.now() < end) n++;
-    return n;
-  }
-  pid(): number {
-    return process.pid;
-  }
 }
-new GoFacingWorker(process.env.MF_SERVICE_ID ? { serviceId: process.env.MF_SERVICE_ID } : {}).run();
+new GoFacingWorker(serviceOptions()).run();

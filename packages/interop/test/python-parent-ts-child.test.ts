@@ -57,9 +57,12 @@ describe.each(['comlink_ipc_v3', 'comlink_ipc_v4'])('Python parent → TS child 
     }
     expect((ok(lines[4]).items as { value: string }[]).map((x) => x.value)).toEqual([
       'add',
+      'burn',
       'echo',
       'fail',
       'pid',
+      'shout',
+      'sleep',
       'values',
     ]);
   });
