@@ -3,14 +3,15 @@
 Spawn mode binds a DEALER on 127.0.0.1 and starts the worker with COMLINK_ZMQ_PORT; connect mode
 finds a running service in the registry (with `security={"curve": ...}`, only one that holds the
 CURVE key its entry names). Either way the caller waits for a heartbeat reply before the first
-call, because the wire has no ready message.
+call, because the wire has no ready message. `output=` receives the `stdout`/`stderr` messages a
+worker forwards (a Node service sends them only to callers that opt in, so it also opts in).
 """
 from __future__ import annotations
 
 import os
 import subprocess
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import zmq
 
@@ -31,9 +32,13 @@ class WorkerExited(Exception):
     pass
 
 
+OutputHandler = Callable[[str, str], None]
+
+
 class ParentWorker:
-    def __init__(self, app: str = APP_V3) -> None:
+    def __init__(self, app: str = APP_V3, output: Optional[OutputHandler] = None) -> None:
         self.app = app
+        self._output = output
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
@@ -43,11 +48,12 @@ class ParentWorker:
 
     @classmethod
     def spawn(cls, command: List[str], app: str = APP_V3, env: Optional[Dict[str, str]] = None,
-              timeout: float = 30.0, security: Optional[Dict[str, Any]] = None) -> "ParentWorker":
+              timeout: float = 30.0, security: Optional[Dict[str, Any]] = None,
+              output: Optional[OutputHandler] = None) -> "ParentWorker":
         """`command` is the full argv, e.g. [sys.executable, "worker.py"] or ["node", "worker.mjs"]."""
         if security is not None:
             raise ValueError("security (CURVE) is for ParentWorker.connect: a spawned worker is reached only by its parent")
-        worker = cls(app)
+        worker = cls(app, output)
         port = worker.sock.bind_to_random_port("tcp://127.0.0.1")
         child_env = dict(os.environ, **(env or {}))
         child_env.update(COMLINK_ZMQ_PORT=str(port), COMLINK_WORKER_MODE="1", MULTIFROST_PARENT_PID=str(os.getpid()))
@@ -62,10 +68,11 @@ class ParentWorker:
     @classmethod
     def connect(cls, service_id: str, app: str = APP_V3, timeout: float = 5.0,
                 registry: Optional[ServiceRegistry] = None,
-                security: Optional[Dict[str, Any]] = None) -> "ParentWorker":
+                security: Optional[Dict[str, Any]] = None,
+                output: Optional[OutputHandler] = None) -> "ParentWorker":
         """`security={"curve": {"key": <our .key_secret or (public, secret)>, "server_key": <optional>}}`."""
         curve = CurveClient.from_option(security)  # bad keys fail here, before any socket exists
-        worker = cls(app)
+        worker = cls(app, output)
         try:
             entry = (registry or ServiceRegistry()).lookup(service_id, timeout)
             endpoint = f"tcp://127.0.0.1:{entry['port']}"
@@ -97,7 +104,7 @@ class ParentWorker:
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            beat = make_message(self.app, "heartbeat", metadata={"hb_timestamp": time.time()})
+            beat = make_message(self.app, "heartbeat", metadata={"hb_timestamp": time.time(), **self._opt_in()})
             try:
                 self._send(beat, max(0.05, deadline - time.time()))
                 self._await(beat["id"], min(1.0, max(0.05, deadline - time.time())))
@@ -126,36 +133,79 @@ class ParentWorker:
                 raise TimeoutError(f"no connection to send {message['type']} {message['id']} on within {timeout}s")
             self.sock.poll(50, zmq.POLLOUT)
 
+    def _opt_in(self) -> Dict[str, Any]:
+        return {"mf_output": True} if self._output is not None else {}
+
     def _await(self, message_id: str, timeout: float) -> Dict[str, Any]:
+        return self._await_all([message_id], timeout)[message_id]
+
+    def _await_all(self, message_ids: Sequence[str], timeout: float) -> Dict[str, Dict[str, Any]]:
+        pending, replies = set(message_ids), {}  # type: ignore[var-annotated]
         deadline = time.time() + timeout
-        while True:
+        while pending:
             if self.process is not None and self.process.poll() is not None:
                 raise WorkerExited(f"worker exited with code {self.process.returncode}")
             if self._curve is not None:
                 self._curve.check_handshake()
             remaining = deadline - time.time()
             if remaining <= 0:
-                raise TimeoutError(f"no reply to {message_id} within {timeout}s")
+                if len(message_ids) == 1:
+                    raise TimeoutError(f"no reply to {message_ids[0]} within {timeout}s")
+                raise TimeoutError(f"no reply to {len(pending)} of {len(message_ids)} calls within {timeout}s")
             if self.sock.poll(int(min(remaining, 0.05) * 1000) or 1):
                 frames = self.sock.recv_multipart()
                 if len(frames) != 2:
                     continue
                 message = unpack(frames[1])
-                if isinstance(message, dict) and message.get("id") == message_id:
-                    return message
+                if not isinstance(message, dict):
+                    continue
+                if message.get("type") in ("stdout", "stderr"):
+                    if self._output is not None:
+                        self._output(message["type"], str(message.get("output", "")))
+                    continue
+                if message.get("id") in pending:
+                    pending.discard(message["id"])
+                    replies[message["id"]] = message
+        return replies
 
-    def call(self, function: str, *args: Any, timeout: float = 30.0, namespace: str = "default") -> Any:
-        call = make_message(self.app, "call", function=function, args=list(args), namespace=namespace,
-                            client_name="multifrost_worker")
-        started = time.time()
-        self._send(call, timeout)
-        reply = self._await(call["id"], max(0.0, timeout - (time.time() - started)))
+    def _call_message(self, function: str, args: Iterable[Any], namespace: str) -> Dict[str, Any]:
+        return make_message(self.app, "call", function=function, args=list(args), namespace=namespace,
+                            client_name="multifrost_worker", metadata=self._opt_in() or None)
+
+    @staticmethod
+    def _result(reply: Dict[str, Any]) -> Any:
         if reply.get("type") == "error":
             text = reply.get("error", "")
             name = reply.get("error_type") or (text.split(":", 1)[0] if ":" in text else "Error")
             message = text[len(name) + 2:] if text.startswith(name + ": ") else text
             raise RemoteCallError(name, message.split("\n", 1)[0], reply.get("traceback", ""))
         return reply.get("result")
+
+    def call(self, function: str, *args: Any, timeout: float = 30.0, namespace: str = "default") -> Any:
+        call = self._call_message(function, args, namespace)
+        started = time.time()
+        self._send(call, timeout)
+        return self._result(self._await(call["id"], max(0.0, timeout - (time.time() - started))))
+
+    def call_many(self, calls: Iterable[Tuple[str, Sequence[Any]]], timeout: float = 30.0,
+                  namespace: str = "default") -> List[Any]:
+        """Sends every (function, args) at once and waits for all replies, in the order given.
+
+        One slow call no longer holds the others back (the worker may run them concurrently). A failed
+        call leaves its RemoteCallError in its place instead of raising, so one failure loses no result.
+        """
+        messages = [self._call_message(function, args, namespace) for function, args in calls]
+        started = time.time()
+        for message in messages:
+            self._send(message, max(0.0, timeout - (time.time() - started)))
+        replies = self._await_all([m["id"] for m in messages], max(0.0, timeout - (time.time() - started)))
+        results: List[Any] = []
+        for message in messages:
+            try:
+                results.append(self._result(replies[message["id"]]))
+            except RemoteCallError as exc:
+                results.append(exc)
+        return results
 
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:
