@@ -3,7 +3,8 @@
 One thread owns the ZeroMQ socket and does nothing but I/O, so heartbeats are answered while a
 call runs. Plain methods run one at a time, in arrival order, on a single call thread (user code
 never races itself); `async def` methods run on one asyncio loop on its own thread. Both hand
-their replies back to the socket thread through a queue and wake it through a socketpair.
+their replies back to the socket thread through a queue and wake it through a socketpair. In
+connect mode, printed lines take the same road to the parents that asked for them (output_forwarding).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import zmq
 
 from .curve import CurveService
+from .output_forwarding import OutputForwarder
 from .messages import APP_IDS, LIST_FUNCTIONS_CALL, error_fields, make_message, pack, unpack
 from .private_channel import remove_orphaned_channel
 from .registry import ServiceRegistry, pid_alive
@@ -45,6 +47,7 @@ class ChildWorker:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._calls: Optional[ThreadPoolExecutor] = None
         self._io_thread: Optional[int] = None
+        self._output: Optional[OutputForwarder] = None
 
     def list_functions(self) -> List[str]:
         base = set(dir(ChildWorker))
@@ -98,6 +101,9 @@ class ChildWorker:
                 )
                 registered = True
                 print(f"Service '{self.service_id}' ready on port {port}", flush=True)
+                # Spawned workers keep plain pipes: our parent reads them (docs/protocol.md#extensions).
+                self._output = OutputForwarder(self._wake)
+                self._output.install()
             else:
                 raise SystemExit("FATAL: Need COMLINK_ZMQ_PORT env (spawned by a parent) or a service_id")
 
@@ -109,6 +115,8 @@ class ChildWorker:
             self._calls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="multifrost-call")
             self._serve(sock, wake_r)
         finally:
+            if self._output is not None:
+                self._output.uninstall()
             if registered:
                 self.registry.unregister(self.service_id)  # type: ignore[arg-type]
             if self._calls is not None:
@@ -162,13 +170,26 @@ class ChildWorker:
             try:
                 peer, message = self._replies.get_nowait()
             except queue.Empty:
+                self._send_output(sock)
                 return
+            # Lines printed before this reply was queued are queued already: they go out first, so a
+            # call's output reaches its caller ahead of its result.
+            self._send_output(sock)
             try:
                 sock.send_multipart([peer, b"", pack(message)])
             except Exception as exc:  # a result msgpack can't encode becomes an error reply
                 if message.get("type") == "response":
                     fallback = make_message(message["app"], "error", message["id"], **error_fields(exc))
                     sock.send_multipart([peer, b"", pack(fallback)])
+
+    def _send_output(self, sock: zmq.Socket) -> None:
+        if self._output is None:
+            return
+        for peer, message in self._output.drain():
+            try:
+                sock.send_multipart([peer, b"", pack(message)], zmq.NOBLOCK)
+            except zmq.ZMQError:  # a peer whose queue is full misses lines rather than blocking every caller
+                pass
 
     def _watch_parent(self, pid: int, endpoint: str) -> None:
         # A spawned worker must not outlive its parent, even when the parent was SIGKILLed.
@@ -190,6 +211,8 @@ class ChildWorker:
         if not isinstance(message, dict) or message.get("app") not in APP_IDS or not message.get("id"):
             return
         peer, app, kind = frames[0], message["app"], message.get("type")
+        if self._output is not None:
+            self._output.note_message(peer, message)
         if kind == "heartbeat":
             meta = message.get("metadata") or {}
             if not meta.get("hb_response"):
