@@ -141,4 +141,36 @@ describe('connect mode', () => {
     expect(err.code).toBe('WORKER_UNREACHABLE');
     process.kill(proc.pid!, 'SIGCONT');
   });
+
+  it('a service SIGKILLed mid-call fails the call with WORKER_EXITED, not at its timeout; its successor is found', async () => {
+    const { home, cleanup: rm } = tempHome();
+    cleanup.push(rm);
+    const proc = await startService('killed', home);
+    const c = await ParentWorker.connect<MathWorker>('killed', {
+      registry: new FileServiceRegistry({ home }),
+      output: 'ignore',
+    });
+    cleanup.push(() => c.close());
+    const call = c
+      .with({ timeoutMs: 120_000 })
+      .call.sleep(60_000)
+      .catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    proc.kill('SIGKILL');
+    const err = (await call) as MultifrostError;
+    expect(err.code).toBe('WORKER_EXITED');
+    expect(err.message).toMatch(new RegExp(`pid ${proc.pid}\\) exited while sleep\\(\\) was in flight`));
+    await startService('killed', home);
+    // The parent follows the new process (another port) by itself; calls on the way may fail fast.
+    const t0 = Date.now();
+    while (
+      (await c
+        .with({ timeoutMs: 1_000 })
+        .call.add(2, 3)
+        .catch(() => 0)) !== 5
+    ) {
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
 });

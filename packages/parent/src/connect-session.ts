@@ -6,6 +6,7 @@
 import { OUTPUT_OPT_IN_KEY, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
+import { isPidAlive } from '@multifrost/registry/internal';
 import {
   type ClientCurve,
   curveForEntry,
@@ -58,6 +59,8 @@ export class ConnectSession implements WorkerStrategy {
   readonly mode = 'connect';
   readonly pid = undefined;
   private endpoint: string | undefined;
+  /** The registered process, when the entry names one on this host: its death fails calls at once. */
+  private servicePid: number | undefined;
   /** Our CURVE keys, read once at start when `security` asks for CURVE. */
   private curve: ClientCurve | undefined;
   /** True while follow() is looking for the service. */
@@ -81,6 +84,8 @@ export class ConnectSession implements WorkerStrategy {
       this.curve = await loadClientCurve(plan.security, host.transport, plan.transportName);
     }
     const entry = await this.discover();
+    this.servicePid = localPid(entry);
+    host.transport.onPeersChanged = (n) => this.peersChanged(n);
     const curve = this.curve ? curveForEntry(plan.serviceId, entry, this.curve) : undefined;
     this.endpoint = entry.endpoint;
     const where = this.endpoint;
@@ -138,7 +143,7 @@ export class ConnectSession implements WorkerStrategy {
     const ceilingMs = Math.max(FOLLOW_FIRST_MS, host.heartbeat.intervalMs);
     let pauseMs = FOLLOW_FIRST_MS;
     try {
-      while (!host.closing && host.heartbeat.isUnresponsive) {
+      while (!host.closing && (host.heartbeat.isUnresponsive || host.transport.connectedPeers === 0)) {
         await this.rediscover();
         await pause(pauseMs, this.discovery.signal);
         pauseMs = Math.min(pauseMs * 2, ceilingMs);
@@ -150,6 +155,20 @@ export class ConnectSession implements WorkerStrategy {
 
   async close(): Promise<void> {
     this.discovery.abort();
+  }
+
+  /**
+   * The link dropped. If the service's process (on this host) is gone, the calls it had will never
+   * be answered: fail them now with WORKER_EXITED instead of at their timeouts (a SIGKILLed
+   * service), and look for its successor.
+   */
+  private peersChanged(connected: number): void {
+    const { host } = this;
+    const pid = this.servicePid;
+    if (connected > 0 || pid === undefined || !host.ready || host.closing || isPidAlive(pid)) return;
+    debug('%s: service process %d is gone', host.name, pid);
+    host.calls.rejectAll((p) => messages.serviceExitedInFlight(host.name, p.fn, pid), true);
+    void this.follow();
   }
 
   notRunning(fn?: string): MultifrostError {
@@ -193,12 +212,19 @@ export class ConnectSession implements WorkerStrategy {
         else debug('%s: service moved from %s to %s', host.name, String(this.endpoint), next);
         if (this.endpoint !== undefined) host.transport.disconnect(this.endpoint);
         this.endpoint = next;
+        this.servicePid = localPid(entry);
         host.transport.connect(next, curve ? { curve } : undefined);
       }
     } catch (err) {
       debug('%s: rediscovery failed: %s', host.name, String(err));
     }
   }
+}
+
+/** The entry's pid when the service runs on this host (ipc://, or TCP on loopback), else undefined. */
+function localPid(entry: ServiceEntry): number | undefined {
+  const local = entry.host === undefined || ['127.0.0.1', 'localhost', '::1'].includes(entry.host);
+  return local && typeof entry.pid === 'number' && entry.pid > 0 ? entry.pid : undefined;
 }
 
 /** The first pause between lookups of an unresponsive service; it doubles up to the heartbeat interval. */

@@ -131,6 +131,15 @@ export function linkLostInFlight(worker: string, fn: string, misses: number, res
   );
 }
 
+/** Connect mode: the registered service process (on this host) died while the call was in flight. */
+export function serviceExitedInFlight(worker: string, fn: string, pid: number): MultifrostError {
+  return new MultifrostError(
+    'WORKER_EXITED',
+    `Service ${worker} (pid ${pid}) exited while ${fn}() was in flight; looking for it to come back`,
+    { details: { worker, function: fn, pid } },
+  );
+}
+
 export function unreachableInFlight(worker: string, fn: string, misses: number): MultifrostError {
   return new MultifrostError(
     'WORKER_UNREACHABLE',
