@@ -14,7 +14,7 @@ import {
   type MultifrostError,
   type ProtocolVersion,
 } from 'multifrost';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PYTHON, pythonDir, startService, tempHome, tsxLoader, type Described } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -175,6 +175,24 @@ async function pyService(id: string, home: string) {
   return startService([PYTHON, pyWorker], { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: id });
 }
 
+/**
+ * What our parents print with `output: 'inherit'`, kept for the whole file: the tests run
+ * concurrently, so one shared tee (restored at the end) instead of one per test that could unwind out of order.
+ */
+const printed = { stdout: [] as string[], stderr: [] as string[] };
+for (const name of ['stdout', 'stderr'] as const) {
+  const stream = process[name];
+  const original = stream.write;
+  const tee = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    if (typeof chunk === 'string') printed[name].push(...chunk.split('\n').filter((l) => l.length > 0));
+    return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof stream.write;
+  stream.write = tee;
+  afterAll(() => {
+    if (stream.write === tee) stream.write = original;
+  });
+}
+
 describe.concurrent('the Python peer, issue 15 proof', () => {
   describe.each(VERSIONS)('TS parent → Python child, spawn mode (%s)', (protocol) => {
     it('1,000 concurrent calls each reach their caller; close() leaves no Python process', async () => {
@@ -277,6 +295,49 @@ describe.concurrent('the Python peer, issue 15 proof', () => {
       }
     });
 
+    it('printed lines reach each opted-in parent once, with the service name; an output: ignore parent gets none', async () => {
+      const s = scope();
+      try {
+        const { home, cleanup } = tempHome();
+        s.defer(cleanup);
+        const id = `py-out-${protocol}`;
+        const service = await pyService(id, home);
+        s.defer(killed(service));
+        const registry = new FileServiceRegistry({ home });
+        const got: string[] = [];
+        const handled = await ParentWorker.connect<PyApi>(id, {
+          registry,
+          protocol,
+          output: (line, stream) => got.push(`${stream}:${line}`),
+        });
+        s.defer(() => handled.close());
+        const ignored = await ParentWorker.connect<PyApi>(id, { registry, protocol, output: 'ignore' });
+        s.defer(() => ignored.close());
+        const heardByIgnored: string[] = [];
+        ignored.on('stdout', (line: string) => heardByIgnored.push(line));
+        ignored.on('stderr', (line: string) => heardByIgnored.push(line));
+        const inherited = await ParentWorker.connect<PyApi>(id, { registry, protocol });
+        s.defer(() => inherited.close());
+
+        await handled.call.shout(`a ${protocol}`);
+        await ignored.call.shout(`b ${protocol}`);
+        await inherited.call.shout(`c ${protocol}`);
+        // The service sends a call's lines before its reply, and each link keeps its order, so one more
+        // reply on each link means every line meant for it has arrived.
+        for (const w of [handled, ignored, inherited]) expect(await w.call.add(1, 1)).toBe(2);
+
+        const lines = (who: string) => [`stdout:${who} ${protocol}`, `stderr:err:${who} ${protocol}`];
+        expect(got).toEqual([...lines('a'), ...lines('b'), ...lines('c')]);
+        expect(heardByIgnored).toEqual([]);
+        const mine = (name: 'stdout' | 'stderr') =>
+          printed[name].filter((l) => l.startsWith(`[${id}] `)).map((l) => l.slice(id.length + 3));
+        expect(mine('stdout')).toEqual(['a', 'b', 'c'].map((who) => `${who} ${protocol}`));
+        expect(mine('stderr')).toEqual(['a', 'b', 'c'].map((who) => `err:${who} ${protocol}`));
+      } finally {
+        await s.close();
+      }
+    });
+
     it('a service SIGKILLed mid-call: the pending call fails at its timeout instead of hanging', async () => {
       const s = scope();
       try {
@@ -299,6 +360,40 @@ describe.concurrent('the Python peer, issue 15 proof', () => {
         const err = (await pending) as MultifrostError;
         // Connect mode has no child process to watch: the call ends at its own limit.
         expect(err.code).toBe('TIMEOUT');
+      } finally {
+        await s.close();
+      }
+    });
+  });
+
+  describe.each(VERSIONS)('Python parent → Python service, connect mode (%s)', (protocol) => {
+    it('the Python parent opts in and gets each printed line once, in its own app id', async () => {
+      const s = scope();
+      try {
+        const { home, cleanup } = tempHome();
+        s.defer(cleanup);
+        const id = `py-py-out-${protocol}`;
+        const service = await pyService(id, home);
+        s.defer(killed(service));
+        const run = pythonParent(
+          {
+            connect: id,
+            home,
+            app: APP[protocol],
+            calls: [
+              ['shout', [`py ${protocol}`]],
+              ['add', [2, 2]],
+            ],
+          },
+          { ...process.env, MULTIFROST_HOME: home },
+        );
+        s.defer(killed(run.proc));
+        expect(await run.exited, run.stderr()).toBe(0);
+        expect(outputs(run.lines)).toEqual([`stdout:py ${protocol}`, `stderr:err:py ${protocol}`]);
+        expect(outcomes(run.lines)).toEqual([
+          { ok: true, result: { type: 'int', repr: String(`py ${protocol}`.length) } },
+          { ok: true, result: { type: 'int', repr: '4' } },
+        ]);
       } finally {
         await s.close();
       }
