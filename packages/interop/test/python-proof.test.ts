@@ -2,7 +2,7 @@
 // what the older Python tests leave out: both directions, spawn and connect, v3 and v4. Everything
 // runs concurrently (the two slow cases each run their directions side by side inside one test), so
 // the file takes about as long as its single 30 s idle wait.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -363,6 +363,27 @@ describe.concurrent('the Python peer, issue 15 proof', () => {
       } finally {
         await s.close();
       }
+    });
+  });
+
+  it("the Python service's output forwarder: opt-in only, no eviction, idle drop, bounded queue, streams restored", () => {
+    const run = spawnSync(PYTHON, [path.join(pythonDir, 'output_forwarding_check.py')], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const found = JSON.parse(run.stdout.split('\n').find((l) => l.startsWith('{'))!);
+    const sent = (peer: string) => [
+      [peer, APP.v4, 'stderr', 't'],
+      [peer, APP.v4, 'stdout', 'one'],
+      [peer, APP.v4, 'stdout', 'two'],
+    ];
+    expect(found).toEqual({
+      installed: true,
+      restored: true,
+      refused: 1, // the third opt-in, past a cap of two
+      dropped: 2, // lines past a queue of three
+      woken: true,
+      sent: [...sent('a'), ...sent('b')], // a in the app id of its last message; blank lines not sent
+      after_idle: ['b', 'd'],
+      subscribers: 1,
     });
   });
 
