@@ -338,7 +338,7 @@ describe.concurrent('the Python peer, issue 15 proof', () => {
       }
     });
 
-    it('a service SIGKILLed mid-call: the pending call fails at its timeout instead of hanging', async () => {
+    it('a service SIGKILLed mid-call: the pending call fails at once with WORKER_EXITED, not at its timeout', async () => {
       const s = scope();
       try {
         const { home, cleanup } = tempHome();
@@ -352,14 +352,14 @@ describe.concurrent('the Python peer, issue 15 proof', () => {
         });
         s.defer(() => c.close());
         const pending = c
-          .with({ timeoutMs: 3_000 })
+          .with({ timeoutMs: 30_000 })
           .call.sleep(20)
           .catch((e: unknown) => e);
         await new Promise((r) => setTimeout(r, 200));
         service.kill('SIGKILL');
         const err = (await pending) as MultifrostError;
-        // Connect mode has no child process to watch: the call ends at its own limit.
-        expect(err.code).toBe('TIMEOUT');
+        // The link drops and the registered pid is gone: the call fails at once, not at its limit.
+        expect(err.code).toBe('WORKER_EXITED');
       } finally {
         await s.close();
       }

@@ -162,10 +162,20 @@ export class ConnectSession implements WorkerStrategy {
    * be answered: fail them now with WORKER_EXITED instead of at their timeouts (a SIGKILLed
    * service), and look for its successor.
    */
-  private peersChanged(connected: number): void {
+  private peersChanged(connected: number, attempt = 0): void {
     const { host } = this;
     const pid = this.servicePid;
-    if (connected > 0 || pid === undefined || !host.ready || host.closing || isPidAlive(pid)) return;
+    if (connected > 0 || pid === undefined || !host.ready || host.closing) return;
+    if (isPidAlive(pid)) {
+      // The kernel closes a dying process's sockets before it turns into a zombie: the link can
+      // drop a moment before the pid reads as gone. Look again shortly, while the link stays down.
+      if (attempt < GONE_RECHECKS_MS.length) {
+        setTimeout(() => {
+          if (host.transport.connectedPeers === 0) this.peersChanged(0, attempt + 1);
+        }, GONE_RECHECKS_MS[attempt]).unref();
+      }
+      return;
+    }
     debug('%s: service process %d is gone', host.name, pid);
     host.calls.rejectAll((p) => messages.serviceExitedInFlight(host.name, p.fn, pid), true);
     void this.follow();
@@ -226,6 +236,9 @@ function localPid(entry: ServiceEntry): number | undefined {
   const local = entry.host === undefined || ['127.0.0.1', 'localhost', '::1'].includes(entry.host);
   return local && typeof entry.pid === 'number' && entry.pid > 0 ? entry.pid : undefined;
 }
+
+/** When to look again at a service pid still alive as its link dropped (it may be mid-exit). */
+const GONE_RECHECKS_MS = [10, 50, 250, 1_000];
 
 /** The first pause between lookups of an unresponsive service; it doubles up to the heartbeat interval. */
 const FOLLOW_FIRST_MS = 100;
