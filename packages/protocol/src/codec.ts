@@ -8,7 +8,8 @@ import { DEFAULT_LIMITS, type ProtocolLimits } from './constants.js';
 import { MultifrostError } from './errors.js';
 import type { Message } from './messages.js';
 import { makeFaithfulDecoder, mayHaveRenamedKey } from './proto-keys.js';
-import { NegativeZero, needsPreparing, prepareValue } from './values.js';
+import { EXACT_SIZE_MIN_BINARY_BYTES, packExactSize } from './exact-size.js';
+import { NegativeZero, binaryTally, needsPreparing, prepareValue } from './values.js';
 
 /**
  * -0 as float64 (`cb 80 00 .. 00`): written as raw bytes through msgpackr's `pack` hook, so no
@@ -51,7 +52,11 @@ const decodeFaithfully = makeFaithfulDecoder(unpackrOptions);
  * value that cannot be sent; nothing is produced in that case.
  */
 export function encodeValue(value: unknown, path = 'value', limits: Partial<ProtocolLimits> = {}): Buffer {
-  return packr.pack(prepareValue(value, path, limits.maxDepth ?? DEFAULT_LIMITS.maxDepth));
+  binaryTally.bytes = 0;
+  const ready = prepareValue(value, path, limits.maxDepth ?? DEFAULT_LIMITS.maxDepth);
+  return (
+    (binaryTally.bytes >= EXACT_SIZE_MIN_BINARY_BYTES ? packExactSize(packr, ready) : undefined) ?? packr.pack(ready)
+  );
 }
 
 /** Decodes one msgpack value. Throws on malformed input (use `parseFrames` for hostile input). */
@@ -70,6 +75,7 @@ export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> 
   const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   const src = message as unknown as Record<string, unknown>;
   let prepared: Record<string, unknown> | undefined;
+  binaryTally.bytes = 0;
   for (const key in src) {
     const item = src[key];
     if (!needsPreparing(item)) continue;
@@ -79,7 +85,10 @@ export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> 
       prepared[key] = next;
     }
   }
-  const bytes = packr.pack(prepared ?? src);
+  const ready = prepared ?? src;
+  // Read straight after the walk: a nested encode (a getter that encodes) would zero it later.
+  const big = binaryTally.bytes >= EXACT_SIZE_MIN_BINARY_BYTES;
+  const bytes = (big ? packExactSize(packr, ready) : undefined) ?? packr.pack(ready);
   const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
   if (bytes.length > max) {
     throw new MultifrostError(

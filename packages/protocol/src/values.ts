@@ -18,6 +18,12 @@ const EXACT_INT_LIMIT = 2 ** 53;
 export class NegativeZero {}
 export const NEGATIVE_ZERO = new NegativeZero();
 
+/**
+ * Bytes of binary values the walks have seen since the caller last zeroed it: the encoder reads it
+ * to pick an exactly sized output buffer for big payloads (exact-size.ts) without a second walk.
+ */
+export const binaryTally = { bytes: 0 };
+
 function describe(value: unknown): string {
   if (typeof value === 'function') return 'functions cannot be sent';
   if (typeof value === 'symbol') return 'symbols cannot be sent';
@@ -144,13 +150,22 @@ function walk(value: unknown, depth: number, maxDepth: number, base: number): un
   }
   if (value === null) return value;
   const obj = value as object;
-  if (obj instanceof Uint8Array) return obj;
+  if (obj instanceof Uint8Array) {
+    binaryTally.bytes += obj.byteLength;
+    return obj;
+  }
   if (obj instanceof Date) {
     if (Number.isNaN(obj.getTime())) fail('invalid Date cannot be sent');
     return obj;
   }
-  if (ArrayBuffer.isView(obj)) return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength);
-  if (obj instanceof ArrayBuffer) return Buffer.from(obj);
+  if (ArrayBuffer.isView(obj)) {
+    binaryTally.bytes += obj.byteLength;
+    return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength);
+  }
+  if (obj instanceof ArrayBuffer) {
+    binaryTally.bytes += obj.byteLength;
+    return Buffer.from(obj);
+  }
   if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
   for (let i = base; i < ancestors.length; i++) if (ancestors[i] === obj) fail('circular reference');
   ancestors.push(obj);
