@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS, type ProtocolLimits } from './constants.js';
 import { MultifrostError } from './errors.js';
 import type { Message } from './messages.js';
 import { makeFaithfulDecoder, mayHaveRenamedKey } from './proto-keys.js';
-import { EXACT_SIZE_MIN_BINARY_BYTES, packExactSize } from './exact-size.js';
+import { exactSizeSettings, packExactSize } from './exact-size.js';
 import { NegativeZero, binaryTally, needsPreparing, prepareValue } from './values.js';
 
 /**
@@ -55,7 +55,8 @@ export function encodeValue(value: unknown, path = 'value', limits: Partial<Prot
   binaryTally.bytes = 0;
   const ready = prepareValue(value, path, limits.maxDepth ?? DEFAULT_LIMITS.maxDepth);
   return (
-    (binaryTally.bytes >= EXACT_SIZE_MIN_BINARY_BYTES ? packExactSize(packr, ready) : undefined) ?? packr.pack(ready)
+    (binaryTally.bytes >= exactSizeSettings.minBinaryBytes ? packExactSize(packr, ready) : undefined) ??
+    packr.pack(ready)
   );
 }
 
@@ -87,7 +88,7 @@ export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> 
   }
   const ready = prepared ?? src;
   // Read straight after the walk: a nested encode (a getter that encodes) would zero it later.
-  const big = binaryTally.bytes >= EXACT_SIZE_MIN_BINARY_BYTES;
+  const big = binaryTally.bytes >= exactSizeSettings.minBinaryBytes;
   const bytes = (big ? packExactSize(packr, ready) : undefined) ?? packr.pack(ready);
   const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
   if (bytes.length > max) {

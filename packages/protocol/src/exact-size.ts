@@ -11,6 +11,12 @@ import { NegativeZero } from './values.js';
 /** Below this many bytes of binary values, msgpackr's shared scratch buffer is cheaper. */
 export const EXACT_SIZE_MIN_BINARY_BYTES = 64 * 1024;
 
+/**
+ * The threshold in force, mutable so a benchmark can measure both paths in one run (exported only
+ * from `@multifrost/protocol/internal`; Infinity turns the exact-size path off).
+ */
+export const exactSizeSettings = { minBinaryBytes: EXACT_SIZE_MIN_BINARY_BYTES };
+
 /** msgpackr grows its buffer when a write would come within this many bytes of the end. */
 const MSGPACKR_END_SLACK = 10;
 /** Header of the largest str/bin/array/map form (marker + 32-bit length). */
