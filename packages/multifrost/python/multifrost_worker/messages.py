@@ -24,6 +24,11 @@ def pack(message: Dict[str, Any]) -> bytes:
     return msgpack.packb(message, use_bin_type=True)
 
 
+def new_packer() -> "msgpack.Packer":
+    """A reusable encoder writing the same bytes as `pack`; one per thread (a Packer is not thread-safe)."""
+    return msgpack.Packer(use_bin_type=True)
+
+
 def unpack(payload: bytes) -> Any:
     return msgpack.unpackb(payload, raw=False)
 
@@ -31,6 +36,14 @@ def unpack(payload: bytes) -> Any:
 def make_message(app: str, type_: str, id_: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
     message = {"app": app, "id": id_ or str(uuid.uuid4()), "type": type_, "timestamp": time.time()}
     message.update({k: v for k, v in fields.items() if v is not None})
+    return message
+
+
+def response_message(app: str, id_: str, result: Any) -> Dict[str, Any]:
+    """`make_message(app, "response", id_, result=result)` without the per-call kwargs and filtering."""
+    message = {"app": app, "id": id_, "type": "response", "timestamp": time.time()}
+    if result is not None:
+        message["result"] = result
     return message
 
 

@@ -5,25 +5,38 @@ call runs. Plain methods run one at a time, in arrival order, on a single call t
 never races itself); `async def` methods run on one asyncio loop on its own thread. Both hand
 their replies back to the socket thread through a queue and wake it through a socketpair. In
 connect mode, printed lines take the same road to the parents that asked for them (output_forwarding).
+
+The callable surface is read once, when run() starts (list_functions, then one lookup per name):
+a method a subclass or instance gains before run() is served, one added after it is not.
+Per call there is a dict lookup, no dir() and no inspect of the method.
 """
 from __future__ import annotations
 
 import asyncio
 import inspect
 import os
-import queue
 import signal
 import socket
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future
+from queue import SimpleQueue
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import zmq
 
 from .curve import CurveService
 from .output_forwarding import OutputForwarder
-from .messages import APP_IDS, LIST_FUNCTIONS_CALL, error_fields, make_message, pack, unpack
+from .messages import (
+    APP_IDS,
+    LIST_FUNCTIONS_CALL,
+    error_fields,
+    make_message,
+    new_packer,
+    response_message,
+    unpack,
+)
 from .private_channel import remove_orphaned_channel
 from .registry import ServiceRegistry, pid_alive
 
@@ -42,10 +55,17 @@ class ChildWorker:
             self.namespace = namespace
         self.registry = registry or ServiceRegistry()
         self._stopping = False
-        self._replies: "queue.Queue[Tuple[bytes, Dict[str, Any]]]" = queue.Queue()
+        # deque append/popleft are atomic, and cheaper than queue.Queue's lock and condition per reply.
+        self._replies: "deque[Tuple[bytes, Dict[str, Any]]]" = deque()
+        # Set while a wake byte is in flight, so a burst of replies costs one socketpair write, not one each.
+        self._wake_pending = False
         self._wake_w: Optional[socket.socket] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._calls: Optional[ThreadPoolExecutor] = None
+        self._calls: Optional[threading.Thread] = None
+        self._jobs: "SimpleQueue[Optional[Tuple[Any, ...]]]" = SimpleQueue()
+        # name -> (bound method, is `async def`); filled by run() from list_functions().
+        self._surface: Optional[Dict[str, Tuple[Callable[..., Any], bool]]] = None
+        self._function_names: List[str] = []
         self._io_thread: Optional[int] = None
         self._output: Optional[OutputForwarder] = None
 
@@ -55,6 +75,15 @@ class ChildWorker:
             name for name in dir(self)
             if not name.startswith("_") and name not in base and callable(getattr(type(self), name, None))
         )
+
+    def _read_surface(self) -> None:
+        names = list(self.list_functions())
+        surface: Dict[str, Tuple[Callable[..., Any], bool]] = {}
+        for name in names:
+            method = getattr(self, name)
+            surface[name] = (method, inspect.iscoroutinefunction(method))
+        self._function_names = names
+        self._surface = surface
 
     def stop(self) -> None:
         self._stopping = True
@@ -112,7 +141,10 @@ class ChildWorker:
                     signal.signal(sig, lambda *_: self.stop())
             self._loop = asyncio.new_event_loop()
             threading.Thread(target=self._loop.run_forever, name="multifrost-async", daemon=True).start()
-            self._calls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="multifrost-call")
+            self._read_surface()
+            # Not a daemon: like the executor it replaces, calls already queued still run before exit.
+            self._calls = threading.Thread(target=self._run_calls, name="multifrost-call")
+            self._calls.start()
             self._serve(sock, wake_r)
         finally:
             if self._output is not None:
@@ -120,7 +152,7 @@ class ChildWorker:
             if registered:
                 self.registry.unregister(self.service_id)  # type: ignore[arg-type]
             if self._calls is not None:
-                self._calls.shutdown(wait=False)
+                self._jobs.put(None)
             if self._loop is not None:
                 self._loop.call_soon_threadsafe(self._loop.stop)
             sock.close(0)
@@ -134,15 +166,22 @@ class ChildWorker:
         self._io_thread = threading.get_ident()
         poller = zmq.Poller()
         poller.register(sock, zmq.POLLIN)
-        poller.register(wake_r, zmq.POLLIN)
+        # A plain socket comes back from poll() as its fd, never as the object: compare fds, or the wake
+        # byte is never read and the loop spins at full CPU from the first reply on.
+        wake_fd = wake_r.fileno()
+        poller.register(wake_fd, zmq.POLLIN)
+        packer = new_packer()  # only this thread encodes, so one Packer and its buffer serve every send
         while not self._stopping:
             ready = dict(poller.poll(100))  # the timeout only bounds how late a stop is noticed
-            if wake_r in ready:
+            if wake_fd in ready:
                 try:
                     while wake_r.recv(4096):
                         pass
                 except (BlockingIOError, InterruptedError):
                     pass
+                # Only after draining: a byte sent from here on is one we have not read, and a reply queued
+                # before this line is flushed below.
+                self._wake_pending = False
             if sock in ready:
                 while True:
                     try:
@@ -150,10 +189,13 @@ class ChildWorker:
                     except zmq.Again:
                         break
                     self._on_frames(frames)
-            self._flush(sock)
-        self._flush(sock)
+            self._flush(sock, packer)
+        self._flush(sock, packer)
 
     def _wake(self) -> None:
+        if self._wake_pending:
+            return
+        self._wake_pending = True
         try:
             if self._wake_w is not None:
                 self._wake_w.send(b"\0")
@@ -161,33 +203,35 @@ class ChildWorker:
             pass
 
     def _reply(self, peer: bytes, message: Dict[str, Any]) -> None:
-        self._replies.put((peer, message))
+        self._replies.append((peer, message))
         if threading.get_ident() != self._io_thread:  # the socket thread flushes after handling anyway
             self._wake()
 
-    def _flush(self, sock: zmq.Socket) -> None:
+    def _flush(self, sock: zmq.Socket, packer: Any) -> None:
+        replies, output = self._replies, self._output
         while True:
             try:
-                peer, message = self._replies.get_nowait()
-            except queue.Empty:
-                self._send_output(sock)
+                peer, message = replies.popleft()
+            except IndexError:
+                if output is not None:
+                    self._send_output(sock, packer)
                 return
             # Lines printed before this reply was queued are queued already: they go out first, so a
             # call's output reaches its caller ahead of its result.
-            self._send_output(sock)
+            if output is not None:
+                self._send_output(sock, packer)
             try:
-                sock.send_multipart([peer, b"", pack(message)])
+                payload = packer.pack(message)  # a failed pack resets the Packer, so it stays usable
             except Exception as exc:  # a result msgpack can't encode becomes an error reply
-                if message.get("type") == "response":
-                    fallback = make_message(message["app"], "error", message["id"], **error_fields(exc))
-                    sock.send_multipart([peer, b"", pack(fallback)])
+                if message.get("type") != "response":
+                    continue
+                payload = packer.pack(make_message(message["app"], "error", message["id"], **error_fields(exc)))
+            _send(sock, peer, payload, 0)
 
-    def _send_output(self, sock: zmq.Socket) -> None:
-        if self._output is None:
-            return
-        for peer, message in self._output.drain():
+    def _send_output(self, sock: zmq.Socket, packer: Any) -> None:
+        for peer, message in self._output.drain():  # type: ignore[union-attr]
             try:
-                sock.send_multipart([peer, b"", pack(message)], zmq.NOBLOCK)
+                _send(sock, peer, packer.pack(message), _NOBLOCK)
             except zmq.ZMQError:  # a peer whose queue is full misses lines rather than blocking every caller
                 pass
 
@@ -225,51 +269,82 @@ class ChildWorker:
 
     def _on_call(self, peer: bytes, app: str, message: Dict[str, Any]) -> None:
         call_id = message["id"]
+        name = message.get("function")
+        args = message.get("args") or []
+        if not isinstance(name, str) or not name:
+            return self._fail(peer, app, call_id, ValueError("Message missing 'function' field"))
+        if message.get("namespace", "default") != self.namespace:
+            return self._fail(
+                peer, app, call_id, LookupError(f"Namespace '{message.get('namespace')}' is not served by this worker")
+            )
+        if name == LIST_FUNCTIONS_CALL:
+            return self._reply(peer, response_message(app, call_id, list(self._function_names)))
+        if name.startswith("_"):
+            return self._fail(peer, app, call_id, AttributeError(f"Cannot call private method '{name}'"))
+        entry = self._surface.get(name)  # type: ignore[union-attr]
+        if entry is None:
+            return self._fail(peer, app, call_id, AttributeError(f"Function '{name}' not found"))
+        if not isinstance(args, list):
+            return self._fail(peer, app, call_id, TypeError("Invalid args: expected an array"))
+        method, is_async = entry
+        if is_async:
+            asyncio.run_coroutine_threadsafe(method(*args), self._loop).add_done_callback(  # type: ignore[arg-type]
+                self._settler(peer, app, call_id)
+            )
+            return None
+        self._jobs.put((peer, app, call_id, method, args))
+        return None
 
-        def fail(exc: BaseException) -> None:
-            self._reply(peer, make_message(app, "error", call_id, **error_fields(exc)))
+    def _fail(self, peer: bytes, app: str, call_id: str, exc: BaseException) -> None:
+        self._reply(peer, make_message(app, "error", call_id, **error_fields(exc)))
 
-        def succeed(result: Any) -> None:
-            self._reply(peer, make_message(app, "response", call_id, result=result))
-
+    def _settler(self, peer: bytes, app: str, call_id: str) -> Callable[["Future[Any]"], None]:
         def settle(future: "Future[Any]") -> None:
             try:
                 exc = future.exception()
             except BaseException as cancelled:  # CancelledError: the loop went away under the call
-                return fail(cancelled)
-            fail(exc) if exc else succeed(future.result())
+                return self._fail(peer, app, call_id, cancelled)
+            if exc:
+                self._fail(peer, app, call_id, exc)
+            else:
+                self._reply(peer, response_message(app, call_id, future.result()))
 
-        name = message.get("function")
-        args = message.get("args") or []
-        if not isinstance(name, str) or not name:
-            return fail(ValueError("Message missing 'function' field"))
-        if message.get("namespace", "default") != self.namespace:
-            return fail(LookupError(f"Namespace '{message.get('namespace')}' is not served by this worker"))
-        if name == LIST_FUNCTIONS_CALL:
-            return succeed(self.list_functions())
-        if name.startswith("_"):
-            return fail(AttributeError(f"Cannot call private method '{name}'"))
-        if name not in self.list_functions():
-            return fail(AttributeError(f"Function '{name}' not found"))
-        if not isinstance(args, list):
-            return fail(TypeError("Invalid args: expected an array"))
-        method: Callable[..., Any] = getattr(self, name)
-        if inspect.iscoroutinefunction(method):
-            asyncio.run_coroutine_threadsafe(method(*args), self._loop).add_done_callback(settle)  # type: ignore[arg-type]
-            return None
+        return settle
 
-        def call_sync() -> None:
+    def _run_calls(self) -> None:
+        # The one thread plain methods run on, in arrival order; None (queued by run()'s exit) ends it.
+        jobs, loop = self._jobs, self._loop
+        while True:
+            job = jobs.get()
+            if job is None:
+                return
+            peer, app, call_id, method, args = job
             try:
                 result = method(*args)
             except Exception as exc:
-                return fail(exc)
+                self._fail(peer, app, call_id, exc)
+                continue
             if inspect.isawaitable(result):  # e.g. a decorator that hides an `async def`
-                asyncio.run_coroutine_threadsafe(_awaited(result), self._loop).add_done_callback(settle)  # type: ignore[arg-type]
+                asyncio.run_coroutine_threadsafe(_awaited(result), loop).add_done_callback(  # type: ignore[arg-type]
+                    self._settler(peer, app, call_id)
+                )
             else:
-                succeed(result)
+                self._reply(peer, response_message(app, call_id, result))
 
-        self._calls.submit(call_sync)  # type: ignore[union-attr]
-        return None
+
+def _send(sock: zmq.Socket, peer: bytes, payload: bytes, flags: int) -> None:
+    # send_multipart's Python loop, unrolled for our three frames; a large payload goes without a copy.
+    more = flags | _SNDMORE
+    sock.send(peer, more)
+    sock.send(b"", more)
+    sock.send(payload, flags, copy=len(payload) < _COPY_THRESHOLD)
+
+
+# A plain int: pyzmq's flag enums make every `|` a Python-level enum call.
+_SNDMORE = int(zmq.SNDMORE)
+_NOBLOCK = int(zmq.NOBLOCK)
+# pyzmq copies frames below its copy_threshold even with copy=False; above it, zero-copy pays off.
+_COPY_THRESHOLD = zmq.COPY_THRESHOLD if hasattr(zmq, "COPY_THRESHOLD") else 65536
 
 
 async def _awaited(awaitable: Any) -> Any:
