@@ -99,6 +99,10 @@ class ChildWorker:
         ctx = zmq.Context()
         sock = ctx.socket(zmq.ROUTER)
         sock.setsockopt(zmq.LINGER, 0)
+        # A ROUTER drops, silently, what it cannot queue to a peer. libzmq's default of 1,000 (with its lazy
+        # count of what the peer has read) lost replies under 1,000 calls in flight; the TS peers use 10,000.
+        sock.setsockopt(zmq.SNDHWM, _HIGH_WATER_MARK)
+        sock.setsockopt(zmq.RCVHWM, _HIGH_WATER_MARK)
         registered = False
         wake_r, self._wake_w = socket.socketpair()
         wake_r.setblocking(False)
@@ -340,6 +344,7 @@ def _send(sock: zmq.Socket, peer: bytes, payload: bytes, flags: int) -> None:
     sock.send(payload, flags, copy=len(payload) < _COPY_THRESHOLD)
 
 
+_HIGH_WATER_MARK = 10_000
 # A plain int: pyzmq's flag enums make every `|` a Python-level enum call.
 _SNDMORE = int(zmq.SNDMORE)
 _NOBLOCK = int(zmq.NOBLOCK)
