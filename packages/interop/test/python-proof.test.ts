@@ -35,6 +35,7 @@ interface PyApi {
   divide(a: number, b: number): number;
   sleep(s: number): number;
   spin(s: number): number;
+  shout(text: string): number;
   pid(): number;
 }
 
