@@ -730,15 +730,21 @@ sys.stdin.read()`;
         s.defer(killed(p));
         return p;
       });
+      // One reader per registrar from the start: "start" and "registered" may come in one chunk.
+      const said = (p: (typeof registrars)[number], word: string) =>
+        new Promise<void>((resolve, reject) => {
+          let text = '';
+          p.stdout!.on('data', (d: Buffer) => {
+            text += d.toString();
+            if (text.split('\n').includes(word)) resolve();
+          });
+          p.on('exit', (code) => reject(new Error(`python registrar exited (${code}) before "${word}"`)));
+        });
+      const started = registrars.map((p) => said(p, 'start'));
+      const done = registrars.map((p) => said(p, 'registered'));
+      for (const d of done) d.catch(() => {});
       // TS starts once both interpreters are up, so the three writers really overlap.
-      await Promise.all(registrars.map((p) => new Promise((r) => p.stdout!.once('data', r))));
-      const done = registrars.map(
-        (p) =>
-          new Promise<void>((resolve, reject) => {
-            p.stdout!.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
-            p.on('exit', (code) => reject(new Error(`python registrar exited (${code})`)));
-          }),
-      );
+      await Promise.all(started);
       const registry = new FileServiceRegistry({ home });
       const leases = await Promise.all(
         Array.from({ length: 40 }, (_, i) => registry.register(`ts-${i}`, async () => `tcp://127.0.0.1:${30_000 + i}`)),
