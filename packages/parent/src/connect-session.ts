@@ -4,9 +4,10 @@
  * elsewhere after going silent. The service's process is not ours: close() only disconnects.
  */
 import { OUTPUT_OPT_IN_KEY, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
-import { createDebug } from '@multifrost/protocol/internal';
+import { createDebug, pause } from '@multifrost/protocol/internal';
 import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
 import { isPidAlive } from '@multifrost/registry/internal';
+import { isLoopback } from '@multifrost/transport-zmq/internal';
 import {
   type ClientCurve,
   curveForEntry,
@@ -145,7 +146,7 @@ export class ConnectSession implements WorkerStrategy {
     try {
       while (!host.closing && (host.heartbeat.isUnresponsive || host.transport.connectedPeers === 0)) {
         await this.rediscover();
-        await pause(pauseMs, this.discovery.signal);
+        await pause(pauseMs, this.discovery.signal, { unref: true });
         pauseMs = Math.min(pauseMs * 2, ceilingMs);
       }
     } finally {
@@ -233,7 +234,7 @@ export class ConnectSession implements WorkerStrategy {
 
 /** The entry's pid when the service runs on this host (ipc://, or TCP on loopback), else undefined. */
 function localPid(entry: ServiceEntry): number | undefined {
-  const local = entry.host === undefined || ['127.0.0.1', 'localhost', '::1'].includes(entry.host);
+  const local = entry.host === undefined || isLoopback(entry.host);
   return local && typeof entry.pid === 'number' && entry.pid > 0 ? entry.pid : undefined;
 }
 
@@ -242,21 +243,6 @@ const GONE_RECHECKS_MS = [10, 50, 250, 1_000];
 
 /** The first pause between lookups of an unresponsive service; it doubles up to the heartbeat interval. */
 const FOLLOW_FIRST_MS = 100;
-
-/** An unref'd pause that an abort ends early. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** A factory's name (`zmq` by default, since plain settings mean the ZeroMQ transport). */
 function nameOf(transport: ConnectOptions['transport']): string {

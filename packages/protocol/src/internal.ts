@@ -8,6 +8,7 @@ export type { DebugLog } from './debug.js';
 export { USER_HZ, parseProcStat, readProcStat, processStartTimeMs, processCpuUs, residentMb } from './proc-stat.js';
 export type { ProcStat } from './proc-stat.js';
 export { payloadForSend } from './codec.js';
+export { pause } from './pause.js';
 export { exactSizeSettings } from './exact-size.js';
 export { MAX_TIMER_MS, safeTimeout, timerDelay } from './safe-timer.js';
 export type { SafeTimer } from './safe-timer.js';

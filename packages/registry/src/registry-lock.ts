@@ -25,6 +25,7 @@
 import { promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { MultifrostError } from '@multifrost/protocol';
+import { pause } from '@multifrost/protocol/internal';
 import { isPidAlive } from './pid-liveness.js';
 import { readRegularFile } from './safe-read.js';
 
@@ -41,19 +42,6 @@ export interface LockOptions {
 
 /** Other peers break locks older than 10 s whatever our staleMs is; refresh well inside that. */
 const PEER_STALE_MS = 10_000;
-
-/** A pause that an abort ends early (the loop then sees the aborted signal and stops). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
   return withLocks([lockPath], options, fn);
@@ -114,7 +102,7 @@ async function acquire(
     const stale = st && (st.isSymbolicLink() || Date.now() - st.mtimeMs > staleMs);
     if (stale && (await breakStale(lockPath, staleMs))) continue;
     if (Date.now() >= deadline) throw await timeoutError(lockPath, totalTimeoutMs, staleMs);
-    await sleep(Math.max(1, Math.min(wait * (0.5 + Math.random()), pollMs, deadline - Date.now())), signal);
+    await pause(Math.max(1, Math.min(wait * (0.5 + Math.random()), pollMs, deadline - Date.now())), signal);
     wait = Math.min(wait * 2, pollMs);
   }
 }

@@ -5,3 +5,4 @@
  */
 export { ZmqCallerTransport } from './caller-transport.js';
 export { ZmqServiceTransport } from './service-transport.js';
+export { isLoopback } from './endpoint.js';
