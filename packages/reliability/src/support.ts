@@ -1,4 +1,5 @@
 /** Shared pieces of the reliability scenarios: fixtures, process checks, waiting, result shape. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,4 +66,32 @@ export function runningFixtures(name: string): number[] {
     }
   }
   return out;
+}
+
+/**
+ * Starts a connect-mode fixture (`worker.mjs`, `raw-peer.mjs`, ...) registering `serviceId` in
+ * `home`. `proc` is there at once, so the caller can arrange its kill before waiting; `ready`
+ * resolves once it printed its ready line, and rejects if it exits first.
+ */
+export function startService(
+  script: string,
+  home: string,
+  serviceId: string,
+  env: Record<string, string> = {},
+): { proc: ChildProcess; ready: Promise<ChildProcess> } {
+  const proc = spawn(process.execPath, [fixture(script)], {
+    env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: serviceId, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise<ChildProcess>((resolve, reject) => {
+    let text = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('ready')) resolve(proc);
+    });
+    proc.once('exit', (code) =>
+      reject(new Error(`${script} (${serviceId}) exited (${String(code)}) before it was ready`)),
+    );
+  });
+  return { proc, ready };
 }

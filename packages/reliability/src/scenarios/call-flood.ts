@@ -1,12 +1,12 @@
 /** Scenario 11: one peer floods a service with calls to an async handler far past its limits. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCall, type ErrorMessage } from '@multifrost/protocol';
 import { zmqTransport } from '@multifrost/transport-zmq';
 import { FileServiceRegistry } from 'multifrost';
-import { check, fixture, rssMb, waitFor, type Scenario } from '../support.js';
+import { check, rssMb, startService, waitFor, type Scenario } from '../support.js';
 
 /** The bound for 300,000 calls; the fast run sends fewer, so the same bound is looser there. */
 const MAX_RSS_RISE_MB = 100;
@@ -24,11 +24,9 @@ export const callFlood: Scenario = {
     let child: ChildProcess | undefined;
     const caller = zmqTransport().caller();
     try {
-      child = spawn(process.execPath, [fixture('worker.mjs')], {
-        env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: 'flooded' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      await new Promise<void>((r) => child!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && r()));
+      const started = startService('worker.mjs', home, 'flooded');
+      child = started.proc;
+      await started.ready;
       const pid = child.pid!;
       const { endpoint } = await new FileServiceRegistry({ home }).discover('flooded');
       let ok = 0;

@@ -2,13 +2,13 @@
  * Scenario 16: a registry file that is not one, and values that try to confuse the codec or the
  * parent. Every operation ends with a clear error or the right value; nothing hangs or is renamed.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMultifrostError } from '@multifrost/protocol';
 import { FileServiceRegistry, ParentWorker } from 'multifrost';
-import { check, fixture, type Scenario } from '../support.js';
+import { check, fixture, startService, type Scenario } from '../support.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   const err = await p.then(
@@ -37,16 +37,9 @@ export const hostileRegistryAndValues: Scenario = {
       unlinkSync(registry.file);
 
       symlinkSync(path.join(home, 'nowhere'), registry.lockFile);
-      service = spawn(process.execPath, [fixture('worker.mjs')], {
-        env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: 'svc' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      await new Promise<void>((resolve, reject) => {
-        service!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-        service!.once('exit', (code) =>
-          reject(new Error(`the service exited (${String(code)}) instead of registering`)),
-        );
-      });
+      const started = startService('worker.mjs', home, 'svc');
+      service = started.proc;
+      await started.ready;
       figures['register() with a dangling symlink at services.lock'] = 'registered';
 
       const w = await ParentWorker.connect('svc', { registry, output: 'ignore' });

@@ -3,13 +3,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { APP_V3, createCall, createResponse, encodeMessage, encodeValue, REJECT_REASONS } from '@multifrost/protocol';
 import { zmqTransport } from '@multifrost/transport-zmq';
 import { FileServiceRegistry, ParentWorker, RemoteCallError, type MultifrostError } from 'multifrost';
 import { pack } from 'msgpackr';
 import { Dealer, Router } from 'zeromq';
-import { check, fixture, openFds, rssMb, type Scenario } from '../support.js';
+import { check, fixture, openFds, rssMb, startService, type Scenario } from '../support.js';
 
 interface Victim {
   add(a: number, b: number): number;
@@ -159,7 +159,7 @@ export const hostileFrames: Scenario = {
     const service = transport.service();
     const caller = transport.caller();
     const home = mkdtempSync(path.join(tmpdir(), 'mf-hostile-'));
-    let child: ReturnType<typeof spawn> | undefined;
+    let child: ChildProcess | undefined;
     try {
       let served = 0;
       service.onMessage = () => served++;
@@ -235,11 +235,9 @@ export const hostileFrames: Scenario = {
       rogueRouter.close();
 
       // (c) A real child process under the same fire still answers a real parent.
-      child = spawn(process.execPath, [fixture('worker.mjs')], {
-        env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: 'target' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      await new Promise<void>((r) => child!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && r()));
+      const started = startService('worker.mjs', home, 'target');
+      child = started.proc;
+      await started.ready;
       const registry = new FileServiceRegistry({ home });
       const { endpoint } = await registry.discover('target');
       const w = await ParentWorker.connect<Victim>('target', { registry, output: 'ignore' });

@@ -3,25 +3,14 @@
  * the same id on another port. The parent connected to the old one must find the new one by
  * itself, without a new connect().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileServiceRegistry, ParentWorker } from 'multifrost';
-import { check, fixture, waitFor, type Scenario } from '../support.js';
+import { check, startService, waitFor, type Scenario } from '../support.js';
 
 const SERVICE = 'moving';
-
-function startService(home: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [fixture('worker.mjs')], {
-    env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: SERVICE },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
-    child.once('exit', (code) => reject(new Error(`the service exited with ${String(code)} before it was ready`)));
-  });
-}
 
 export const movedService: Scenario = {
   id: 14,
@@ -36,7 +25,7 @@ export const movedService: Scenario = {
     let service: ChildProcess | undefined;
     const endpoints: string[] = [];
     try {
-      service = await startService(home);
+      service = await startService('worker.mjs', home, SERVICE).ready;
       endpoints.push((await registry.lookup(SERVICE))!.endpoint);
       parent = await ParentWorker.connect(SERVICE, {
         registry,
@@ -54,7 +43,7 @@ export const movedService: Scenario = {
         service.kill('SIGKILL');
         await waitFor(() => unresponsive > round, 15_000, 'the parent to mark the service unresponsive');
         await new Promise((r) => setTimeout(r, 1_700));
-        service = await startService(home);
+        service = await startService('worker.mjs', home, SERVICE).ready;
         const moved = (await registry.lookup(SERVICE))!.endpoint;
         endpoints.push(moved);
         check(moved !== endpoints[endpoints.length - 2], `the new service reused ${moved}; the scenario needs a move`);

@@ -4,7 +4,6 @@
  * a link for good on the side that reads it, is recovered from: the spawn-mode parent restarts a
  * worker that has no connection for the heartbeat window, and a connect-mode parent connects again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import {
   type MultifrostError,
 } from '@multifrost/protocol';
 import { FileServiceRegistry, ParentWorker, zmqTransport } from 'multifrost';
-import { check, fixture, waitFor, type Scenario } from '../support.js';
+import { check, fixture, startService, waitFor, type Scenario } from '../support.js';
 
 const MiB = 1024 * 1024;
 const HEARTBEATS = { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 200, heartbeatMaxMisses: 2 } as const;
@@ -51,16 +50,13 @@ export const overSize: Scenario = {
     const figures: Record<string, string | number> = {};
     try {
       const registry = new FileServiceRegistry({ home });
-      const startService = async (id: string, extra: Record<string, string>) => {
-        const child = spawn(process.execPath, [fixture('worker.mjs')], {
-          env: { ...process.env, MULTIFROST_HOME: home, MF_SERVICE_ID: id, ...extra },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        cleanup.push(() => child.kill('SIGKILL'));
-        await new Promise<void>((r) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && r()));
+      const startWorker = async (id: string, extra: Record<string, string>) => {
+        const { proc, ready } = startService('worker.mjs', home, id, extra);
+        cleanup.push(() => proc.kill('SIGKILL'));
+        await ready;
       };
-      await startService('limited', { MF_MAX_BYTES: String(MiB) });
-      await startService('roomy', {});
+      await startWorker('limited', { MF_MAX_BYTES: String(MiB) });
+      await startWorker('roomy', {});
 
       // 1. A sender that does not know the service's 1 MiB limit (a bare transport, like a public
       //    peer) sends a 2 MiB call: the service answers it with TOO_LARGE, and serves the next one.
@@ -127,12 +123,9 @@ export const overSize: Scenario = {
 
       // 4. Connect mode, past the net: the raw service's 16 MiB reply cuts the 1 MiB parent's
       //    link; the parent connects again by itself.
-      const svc = spawn(process.execPath, [fixture('raw-peer.mjs')], {
-        env: { ...process.env, MULTIFROST_HOME: home, MF_RAW_MODE: 'service', MF_SERVICE_ID: 'raw-big' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      cleanup.push(() => svc.kill('SIGKILL'));
-      await new Promise<void>((r) => svc.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && r()));
+      const rawService = startService('raw-peer.mjs', home, 'raw-big', { MF_RAW_MODE: 'service' });
+      cleanup.push(() => rawService.proc.kill('SIGKILL'));
+      await rawService.ready;
       const reader = await ParentWorker.connect('raw-big', {
         registry: new FileServiceRegistry({ home }),
         transport: zmqTransport({ maxMessageBytes: MiB }),
