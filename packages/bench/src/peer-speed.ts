@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ParentWorker, type ProtocolVersion } from 'multifrost';
 import { pythonBin } from '../../../scripts/python-bin.mjs';
+import { middle, pipelinedRate, sequentialP50Us, span } from './call-rates.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const interop = path.join(here, '..', '..', 'interop');
@@ -66,33 +67,13 @@ async function measure(peer: Peer): Promise<{ p50: number; rate: number }> {
     output: 'ignore',
   });
   try {
-    for (let i = 0; i < 200; i++) await w.call.add(i, 1);
-    const times: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i++) {
-      const t0 = process.hrtime.bigint();
-      await w.call.add(i, 1);
-      times.push(Number(process.hrtime.bigint() - t0) / 1000);
-    }
-    times.sort((a, b) => a - b);
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < PIPELINED) {
-          next++;
-          await w.call.add(next, 1);
-        }
-      }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    return { p50: times[Math.floor(times.length / 2)]!, rate: PIPELINED / seconds };
+    const add = (i: number) => w.call.add(i, 1);
+    const p50 = await sequentialP50Us(add, SEQUENTIAL);
+    return { p50, rate: await pipelinedRate(add, PIPELINED, IN_FLIGHT) };
   } finally {
     await w.close();
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const span = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
 const available = PEERS.filter((p) => existsSync(p.script) && (p.executable === undefined || existsSync(p.executable)));
 for (const p of PEERS.filter((x) => !available.includes(x))) {
@@ -116,6 +97,6 @@ console.log(`| TS parent → child | sequential p50 (µs) | calls/s, ${IN_FLIGHT
 console.log('|---|---:|---:|');
 for (const [name, s] of samples) {
   console.log(
-    `| ${name} | ${median(s.p50).toFixed(0)} (${span(s.p50)}) | ${Math.round(median(s.rate)).toLocaleString('en-US')} (${span(s.rate)}) |`,
+    `| ${name} | ${middle(s.p50).toFixed(0)} (${span(s.p50)}) | ${Math.round(middle(s.rate)).toLocaleString('en-US')} (${span(s.rate)}) |`,
   );
 }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ParentWorker } from 'multifrost';
 import { pythonBin } from '../../../scripts/python-bin.mjs';
+import { middle, pipelinedRate, sequentialP50Us, span } from './call-rates.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.join(here, 'servers', 'python_child.py');
@@ -53,39 +54,21 @@ async function measure(dir: string): Promise<Sample> {
     env: { PYTHONPATH: [dir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) },
   });
   try {
-    for (let i = 0; i < 200; i++) await w.call.add(i, 1);
-    const times: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i++) {
-      const t0 = process.hrtime.bigint();
-      await w.call.add(i, 1);
-      times.push(Number(process.hrtime.bigint() - t0) / 1000);
-    }
-    times.sort((a, b) => a - b);
+    const add = (i: number) => w.call.add(i, 1);
+    const p50 = await sequentialP50Us(add, SEQUENTIAL);
     const rate: Record<number, number> = {};
     let cpu = 0;
     for (const inFlight of FLIGHTS) {
-      let next = 0;
       const cpu0 = cpuMicros(w.pid!);
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: inFlight }, async () => {
-          while (next < PIPELINED) {
-            next++;
-            await w.call.add(next, 1);
-          }
-        }),
-      );
-      rate[inFlight] = PIPELINED / ((performance.now() - t0) / 1000);
+      rate[inFlight] = await pipelinedRate(add, PIPELINED, inFlight);
       cpu = (cpuMicros(w.pid!) - cpu0) / PIPELINED; // the last (256 in flight) is the one reported
     }
-    return { p50: times[Math.floor(times.length / 2)]!, rate, cpu };
+    return { p50, rate, cpu };
   } finally {
     await w.close();
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const span = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 const load = () => readFileSync('/proc/loadavg', 'utf8').trim();
 
 const samples = new Map(variants.map((v) => [v.name, [] as Sample[]]));
@@ -111,9 +94,9 @@ for (const [name, list] of samples) {
   const cpu = list.map((s) => s.cpu);
   const rates = FLIGHTS.map((f) => {
     const xs = list.map((s) => s.rate[f]!);
-    return `${Math.round(median(xs)).toLocaleString('en-US')} (${span(xs)})`;
+    return `${Math.round(middle(xs)).toLocaleString('en-US')} (${span(xs)})`;
   });
   console.log(
-    `| ${name} | ${median(p50).toFixed(0)} (${span(p50)}) | ${rates.join(' | ')} | ${median(cpu).toFixed(1)} (${span(cpu, 1)}) |`,
+    `| ${name} | ${middle(p50).toFixed(0)} (${span(p50)}) | ${rates.join(' | ')} | ${middle(cpu).toFixed(1)} (${span(cpu, 1)}) |`,
   );
 }
