@@ -1,9 +1,11 @@
 /**
  * One benchmark run of one target, in a fresh parent process (so parent RSS and JIT state are not
- * shared between targets): spawn-to-first-call, sequential latency, pipelined throughput, binary
- * echo, RSS, and four parent→child pairs at once. Prints one JSON line.
+ * shared between targets): spawn-to-first-call, sequential latency, pipelined throughput with the
+ * CPU each side spends per call, binary echo with CPU per echo, RSS. Prints one JSON line; a
+ * scenario that fails or overruns its limit is reported as null (n/a), and the rest still run.
  */
 import { performance } from 'node:perf_hooks';
+import { processCpuUs } from '@multifrost/protocol/internal';
 import { percentile, rssMb } from './stats.js';
 import { startClient, type Client, type TargetName } from './targets.js';
 
@@ -13,19 +15,17 @@ export interface Counts {
   pipelined: number;
   bin1: number;
   bin16: number;
-  pairs: number;
   /** Any single scenario stops after this long, whatever its count (slow targets). */
   maxScenarioMs: number;
 }
 
 export const FULL: Counts = {
-  warmup: 2_000,
-  sequential: 20_000,
-  pipelined: 100_000,
-  bin1: 200,
-  bin16: 20,
-  pairs: 100_000,
-  maxScenarioMs: 15_000,
+  warmup: 1_000,
+  sequential: 5_000,
+  pipelined: 50_000,
+  bin1: 100,
+  bin16: 10,
+  maxScenarioMs: 6_000,
 };
 export const QUICK: Counts = {
   warmup: 50,
@@ -33,8 +33,7 @@ export const QUICK: Counts = {
   pipelined: 2_000,
   bin1: 5,
   bin16: 2,
-  pairs: 2_000,
-  maxScenarioMs: 5_000,
+  maxScenarioMs: 3_000,
 };
 
 export interface RunResult {
@@ -42,15 +41,21 @@ export interface RunResult {
   spawnToFirstCallMs: number;
   seqP50Us: number;
   seqP99Us: number;
-  seqP999Us: number;
   pipelined64: number;
   pipelined256: number;
+  /** CPU (user + system) per call over the 256-in-flight run, in µs. */
+  cpuParentUsPerCall: number;
+  cpuChildUsPerCall: number;
   bin1MBps: number;
   bin16MBps: number;
+  /** CPU (user + system) per echo, in ms. */
+  cpuParentMsPerEcho1: number;
+  cpuChildMsPerEcho1: number;
+  cpuParentMsPerEcho16: number;
+  cpuChildMsPerEcho16: number;
   childRssIdleMb: number;
   childRssLoadedMb: number;
   parentRssMb: number;
-  pairs4: number;
 }
 
 /** `n` calls one after another (at most `maxMs`); the latencies in µs, sorted. */
@@ -68,6 +73,15 @@ export async function sequential(client: Client, n: number, maxMs: number): Prom
 
 /** Keeps `depth` calls in flight until `total` completed; returns calls per second. */
 export async function pipelined(clients: Client[], depth: number, total: number, maxMs: number): Promise<number> {
+  return (await pipelinedCount(clients, depth, total, maxMs)).rate;
+}
+
+async function pipelinedCount(
+  clients: Client[],
+  depth: number,
+  total: number,
+  maxMs: number,
+): Promise<{ rate: number; done: number }> {
   let started = 0;
   let done = 0;
   const t0 = performance.now();
@@ -83,12 +97,28 @@ export async function pipelined(clients: Client[], depth: number, total: number,
       }),
     ),
   );
-  return done / ((performance.now() - t0) / 1000);
+  return { rate: done / ((performance.now() - t0) / 1000), done };
 }
 
-async function binary(client: Client, size: number, n: number, maxMs: number): Promise<number> {
+/**
+ * CPU time of this process (µs, from the kernel's precise counters) and of the child (µs, from
+ * /proc/<pid>/stat utime + stime, 10 ms ticks: which is why the runs are long enough to cover many).
+ */
+function cpuNow(childPid: number): { parent: number; child: number } {
+  const own = process.cpuUsage();
+  const child = processCpuUs(childPid);
+  return { parent: own.user + own.system, child: child ? child.userUs + child.systemUs : Number.NaN };
+}
+
+async function binary(
+  client: Client,
+  size: number,
+  n: number,
+  maxMs: number,
+): Promise<{ mbps: number; parentMs: number; childMs: number }> {
   const payload = Buffer.alloc(size, 0x5a);
   await client.call('echo', [payload]);
+  const cpu0 = cpuNow(client.childPid);
   const t0 = performance.now();
   const stopAt = t0 + maxMs;
   let i = 0;
@@ -96,44 +126,84 @@ async function binary(client: Client, size: number, n: number, maxMs: number): P
     const back = (await client.call('echo', [payload])) as Buffer;
     if (back.length !== size) throw new Error(`echo returned ${back.length} bytes, expected ${size}`);
   }
-  return (size * i) / 1e6 / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpuNow(client.childPid);
+  return {
+    mbps: (size * i) / 1e6 / seconds,
+    parentMs: (cpu1.parent - cpu0.parent) / 1000 / i,
+    childMs: (cpu1.child - cpu0.child) / 1000 / i,
+  };
+}
+
+/** Runs a scenario; a failure or an overrun (a hung target) gives undefined instead of ending the run. */
+async function guarded<T>(name: string, limitMs: number, scenario: () => Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`${name}: no result after ${limitMs} ms, reported as n/a`);
+      resolve(undefined);
+    }, limitMs);
+  });
+  try {
+    return await Promise.race([scenario(), overrun]);
+  } catch (err) {
+    console.error(`${name} failed, reported as n/a:`, err);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function runOne(target: TargetName, c: Counts): Promise<RunResult> {
   const t0 = performance.now();
   const client = await startClient(target);
-  await client.call('add', [1, 2]);
-  const spawnToFirstCallMs = performance.now() - t0;
-  const extra: Client[] = [];
   try {
+    await client.call('add', [1, 2]);
+    const spawnToFirstCallMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 300));
     const childRssIdleMb = rssMb(client.childPid);
-    await sequential(client, c.warmup, c.maxScenarioMs);
-    const seq = await sequential(client, c.sequential, c.maxScenarioMs);
-    const pipelined64 = await pipelined([client], 64, c.pipelined, c.maxScenarioMs);
-    const pipelined256 = await pipelined([client], 256, c.pipelined, c.maxScenarioMs);
+    // Twice the scenario's own stop time, plus slack for the calls still in flight when it stops.
+    const limit = 2 * c.maxScenarioMs + 5_000;
+    const seq = await guarded(`${target} sequential`, limit, async () => {
+      await sequential(client, c.warmup, c.maxScenarioMs);
+      return sequential(client, c.sequential, c.maxScenarioMs);
+    });
+    const pipelined64 = await guarded(`${target} pipelined 64`, limit, () =>
+      pipelined([client], 64, c.pipelined, c.maxScenarioMs),
+    );
+    const at256 = await guarded(`${target} pipelined 256`, limit, async () => {
+      const cpu0 = cpuNow(client.childPid);
+      const { rate, done } = await pipelinedCount([client], 256, c.pipelined, c.maxScenarioMs);
+      const cpu1 = cpuNow(client.childPid);
+      return { rate, parent: (cpu1.parent - cpu0.parent) / done, child: (cpu1.child - cpu0.child) / done };
+    });
     const childRssLoadedMb = rssMb(client.childPid);
-    const bin1MBps = await binary(client, 1 << 20, c.bin1, c.maxScenarioMs);
-    const bin16MBps = await binary(client, 16 << 20, c.bin16, c.maxScenarioMs);
-    for (let i = 0; i < 3; i++) extra.push(await startClient(target));
-    const pairs4 = await pipelined([client, ...extra], 64, c.pairs, c.maxScenarioMs);
+    const bin1 = await guarded(`${target} echo 1 MiB`, limit, () => binary(client, 1 << 20, c.bin1, c.maxScenarioMs));
+    const bin16 = await guarded(`${target} echo 16 MiB`, limit, () =>
+      binary(client, 16 << 20, c.bin16, c.maxScenarioMs),
+    );
+    const na = Number.NaN;
     return {
       target,
       spawnToFirstCallMs,
-      seqP50Us: percentile(seq, 0.5),
-      seqP99Us: percentile(seq, 0.99),
-      seqP999Us: percentile(seq, 0.999),
-      pipelined64,
-      pipelined256,
-      bin1MBps,
-      bin16MBps,
+      seqP50Us: seq ? percentile(seq, 0.5) : na,
+      seqP99Us: seq ? percentile(seq, 0.99) : na,
+      pipelined64: pipelined64 ?? na,
+      pipelined256: at256?.rate ?? na,
+      cpuParentUsPerCall: at256?.parent ?? na,
+      cpuChildUsPerCall: at256?.child ?? na,
+      bin1MBps: bin1?.mbps ?? na,
+      bin16MBps: bin16?.mbps ?? na,
+      cpuParentMsPerEcho1: bin1?.parentMs ?? na,
+      cpuChildMsPerEcho1: bin1?.childMs ?? na,
+      cpuParentMsPerEcho16: bin16?.parentMs ?? na,
+      cpuChildMsPerEcho16: bin16?.childMs ?? na,
       childRssIdleMb,
       childRssLoadedMb,
       parentRssMb: process.memoryUsage().rss / 1024 / 1024,
-      pairs4,
     };
   } finally {
-    await Promise.all([client, ...extra].map((x) => x.close()));
+    await guarded(`${target} close`, 5_000, () => client.close());
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The things being compared, behind one small client interface: Multifrost (Node and Python
- * children), a raw zeromq.js + msgpackr echo (the practical limit of this design), node's
- * child_process IPC with structured clone, and HTTP with fetch.
+ * children), the ceiling baselines of ceiling-clients.ts (a Unix-domain socket, bare zeromq.js
+ * frames, the tuned raw msgpack pair and its batched form), node's child_process IPC with
+ * structured clone, HTTP with fetch, and the old hand-written raw pair (an experiment now).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { ParentWorker } from 'multifrost';
 import { Dealer } from 'zeromq';
 import { pythonBin } from '../../../scripts/python-bin.mjs';
+import { startBareZmq, startTunedZmq, startUnixSocket } from './ceiling-clients.js';
 
 const servers = path.join(path.dirname(fileURLToPath(import.meta.url)), 'servers');
 /** The interpreter for the Python target (scripts/python-bin.mjs): throws "run `npm run setup`" if none. */
@@ -24,6 +26,11 @@ export interface Client {
 }
 
 export type TargetName =
+  | 'unix-socket'
+  | 'bare-zmq'
+  | 'bare-zmq-ipc'
+  | 'tuned-raw'
+  | 'tuned-batch'
   | 'raw-zmq'
   | 'multifrost'
   | 'multifrost-python'
@@ -37,7 +44,17 @@ export type TargetName =
   | 'raw-129'
   | 'multifrost-timeout'
   | 'multifrost-tcp';
-export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-python', 'fork-ipc', 'http'];
+/** The columns of the report, in order. */
+export const TARGETS: TargetName[] = [
+  'unix-socket',
+  'bare-zmq',
+  'tuned-raw',
+  'tuned-batch',
+  'fork-ipc',
+  'http',
+  'multifrost',
+  'multifrost-python',
+];
 /**
  * Mixed pairs for locating a cost (focus.ts only): the raw parent against the Multifrost child and
  * against a child on @multifrost/transport-zmq alone, the Multifrost parent against the raw child,
@@ -48,8 +65,12 @@ export const TARGETS: TargetName[] = ['raw-zmq', 'multifrost', 'multifrost-pytho
  * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
  * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`). `multifrost-tcp` is Multifrost
  * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it.
+ * `raw-zmq` is the report's old baseline (a plain send loop, msgpackr's growing buffer); `bare-zmq-ipc`
+ * is the bare-frames pair over an ipc:// endpoint (latency-floor.ts).
  */
 export const EXPERIMENTS: TargetName[] = [
+  'raw-zmq',
+  'bare-zmq-ipc',
   'transport-child',
   'raw-parent-mf-child',
   'mf-parent-raw-child',
@@ -62,6 +83,16 @@ export const EXPERIMENTS: TargetName[] = [
 
 export async function startClient(target: TargetName): Promise<Client> {
   switch (target) {
+    case 'unix-socket':
+      return startUnixSocket();
+    case 'bare-zmq':
+      return startBareZmq('tcp');
+    case 'bare-zmq-ipc':
+      return startBareZmq('ipc');
+    case 'tuned-raw':
+      return startTunedZmq(false);
+    case 'tuned-batch':
+      return startTunedZmq(true);
     case 'raw-zmq':
       return startRaw();
     case 'multifrost':
@@ -92,6 +123,10 @@ export async function startClient(target: TargetName): Promise<Client> {
       return startFork();
     case 'http':
       return startHttp();
+    default:
+      throw new Error(
+        `unknown benchmark target '${String(target)}'; one of ${[...TARGETS, ...EXPERIMENTS].join(', ')}`,
+      );
   }
 }
 

@@ -1,0 +1,3 @@
+// Types of tuned-codec.mjs.
+export function encode(message: unknown, payload?: Buffer): Buffer;
+export function decode(buf: Buffer): unknown;
