@@ -2,7 +2,7 @@
  * `multifrost`: everything a full app needs from one package. A lightweight worker can install
  * `@multifrost/child` alone instead.
  */
-export { ParentWorker, CircuitBreaker } from '@multifrost/parent';
+export { ParentWorker, CircuitBreaker, WorkerPool } from '@multifrost/parent';
 export type {
   CallOptions,
   ParentWorkerOptions,
@@ -24,6 +24,21 @@ export type {
   OutputLineInfo,
   OutputStream,
   ParentSecurity,
+  PoolSpawnOptions,
+  PoolConnectOptions,
+  PoolCommonOptions,
+  PoolSizeOptions,
+  PoolStrategy,
+  RecycleOptions,
+  PoolRetryOptions,
+  PoolBackoffOptions,
+  PoolWorkerInfo,
+  WorkerPoolEvents,
+  PoolHealth,
+  PoolCloseOptions,
+  PoolMetricsSnapshot,
+  PoolWorkerMetrics,
+  PoolWorkerState,
 } from '@multifrost/parent';
 export { ChildWorker, callContext, currentCall, RESERVED_NAMES } from '@multifrost/child';
 export type { ChildWorkerOptions, CallContext, ReservedName, ServiceSecurity } from '@multifrost/child';

@@ -1,4 +1,19 @@
 export { ParentWorker } from './parent-worker.js';
+export { WorkerPool } from './pool.js';
+export type { PoolHealth, PoolCloseOptions } from './pool.js';
+export type {
+  PoolSpawnOptions,
+  PoolConnectOptions,
+  PoolCommonOptions,
+  PoolSizeOptions,
+  PoolStrategy,
+  RecycleOptions,
+  PoolRetryOptions,
+  PoolBackoffOptions,
+  PoolWorkerInfo,
+  WorkerPoolEvents,
+} from './pool-options.js';
+export type { PoolMetricsSnapshot, PoolWorkerMetrics, PoolWorkerState } from './pool-metrics.js';
 export type {
   CallOptions,
   ParentWorkerOptions,
