@@ -40,10 +40,14 @@ export interface ChildWorkerOptions {
    */
   shutdownGraceMs?: number;
   /**
-   * Registry for connect mode.
-   * @default new FileServiceRegistry() (`MULTIFROST_HOME`, else ~/.multifrost)
+   * Registry for connect mode: a `ServiceRegistry`, or a URL. `redis://host:6379/0` (or
+   * `rediss://`, with `?ttlMs=` for the lease) needs `@multifrost/registry-redis` installed;
+   * `file:///dir` is the file registry in that directory. Without it, `MULTIFROST_REGISTRY` is read.
+   * A registry made from a URL is closed when the worker stops; one passed in stays yours.
+   * @default `MULTIFROST_REGISTRY`, else new FileServiceRegistry() (`MULTIFROST_HOME`, else ~/.multifrost)
+   * @example { serviceId: 'math', registry: 'redis://10.0.0.5:6379/0' }
    */
-  registry?: ServiceRegistry;
+  registry?: ServiceRegistry | string;
   /**
    * How messages travel: a transport factory, or (as before) the settings of the ZeroMQ one.
    * @default zmqTransport()

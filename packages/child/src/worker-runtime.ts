@@ -19,7 +19,7 @@ import {
   type Rejection,
 } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
-import { FileServiceRegistry, type ServiceRegistry } from '@multifrost/registry';
+import type { ServiceRegistry } from '@multifrost/registry';
 import {
   tcpEndpoint,
   zmqTransport,
@@ -37,6 +37,7 @@ import { workerDurations, type WorkerDurations } from './option-durations.js';
 import { OutputForwarder } from './output-forwarding.js';
 import { assertNoReservedOwnFields } from './reserved-names.js';
 import { ReplySender } from './reply-sender.js';
+import { registryFor } from './registry-url.js';
 import { removeOrphanedChannel } from './orphaned-channel.js';
 import { PUBLIC_PARENT_LINK_WINDOW_MS, inferSpawner, linkWatch } from './public-spawner.js';
 import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
@@ -58,6 +59,8 @@ export class WorkerRuntime {
   private sender: ReplySender | undefined;
   private dispatcher: Dispatcher | undefined;
   private registry: ServiceRegistry | undefined;
+  /** Made here from a URL (or MULTIFROST_REGISTRY), so closed here: a Redis connection would keep the process alive. */
+  private ownsRegistry = false;
   private leaseKeeper: LeaseKeeper | undefined;
   private callable: Map<string, Method> | undefined;
   private forwarder: OutputForwarder | undefined;
@@ -164,7 +167,9 @@ export class WorkerRuntime {
           this.underPublicParent(transport, sender, endpoint);
         }
       } else {
-        this.registry = this.options.registry ?? new FileServiceRegistry();
+        const chosen = registryFor(this.options.registry);
+        this.registry = chosen.registry;
+        this.ownsRegistry = chosen.owned;
         const where = bindEndpoint(this.options);
         const curve = await curveBinding(this.options.security, transport, factory.name);
         const lease = await this.registry.register(
@@ -190,6 +195,7 @@ export class WorkerRuntime {
       this.state = 'stopped';
       this.lifecycle.release();
       this.leaseKeeper?.stop();
+      await this.closeOwnedRegistry();
       await transport.close();
       this.resolveRun();
       throw err;
@@ -201,6 +207,12 @@ export class WorkerRuntime {
     else debug('running in %s mode on %s', mode, endpoint);
     // The public peers' TCP profile speaks in ports; a non-TCP endpoint (ipc://, in-memory) has none.
     return transport.port ?? 0;
+  }
+
+  private async closeOwnedRegistry(): Promise<void> {
+    if (!this.ownsRegistry) return;
+    this.ownsRegistry = false;
+    await this.registry?.close?.().catch((err: unknown) => debug('closing the registry failed: %s', String(err)));
   }
 
   /**
@@ -301,6 +313,7 @@ export class WorkerRuntime {
       this.leaseKeeper = undefined;
       await this.registry.unregister(keeper.lease).catch((err: unknown) => debug('unregister failed: %s', String(err)));
     }
+    await this.closeOwnedRegistry();
     this.forwarder?.uninstall();
     this.stopLinkWatch?.();
     this.lifecycle.release();

@@ -5,7 +5,7 @@
  */
 import { OUTPUT_OPT_IN_KEY, isMultifrostError, type MultifrostError } from '@multifrost/protocol';
 import { createDebug, pause } from '@multifrost/protocol/internal';
-import { FileServiceRegistry, type ServiceEntry, type ServiceRegistry } from '@multifrost/registry';
+import type { ServiceEntry, ServiceRegistry } from '@multifrost/registry';
 import { isPidAlive } from '@multifrost/registry/internal';
 import { isLoopback } from '@multifrost/transport-zmq/internal';
 import {
@@ -21,6 +21,7 @@ import { durationMs } from './durations.js';
 import * as messages from './messages.js';
 import type { ConnectOptions } from './options.js';
 import { waitUntilAnswering } from './readiness.js';
+import { registryFor } from './registry-url.js';
 import type { WorkerHost, WorkerStrategy } from './strategy.js';
 
 const debug = createDebug('multifrost:parent');
@@ -28,6 +29,8 @@ const debug = createDebug('multifrost:parent');
 export interface ConnectPlan {
   serviceId: string;
   registry: ServiceRegistry;
+  /** Made from a URL (or MULTIFROST_REGISTRY) for this connection, so closed with it. */
+  ownsRegistry: boolean;
   /** Covers discovery and the first heartbeat reply together. */
   startTimeoutMs: number;
   /** The option name the user set the limit with, for messages (`startTimeoutMs` or the older `timeoutMs`). */
@@ -45,9 +48,11 @@ export function connectPlan(serviceId: string, options: ConnectOptions): Connect
   if (typeof serviceId !== 'string' || serviceId.length === 0) throw messages.missingServiceId();
   const option =
     options.startTimeoutMs !== undefined || options.timeoutMs === undefined ? 'startTimeoutMs' : 'timeoutMs';
+  const chosen = registryFor(options.registry);
   return {
     serviceId,
-    registry: options.registry ?? new FileServiceRegistry(),
+    registry: chosen.registry,
+    ownsRegistry: chosen.owned,
     startTimeoutMs: durationMs(options.startTimeoutMs ?? options.timeoutMs, option, 5_000),
     timeoutOption: option,
     wantsOutput: options.output !== 'ignore',
@@ -121,7 +126,8 @@ export class ConnectSession implements WorkerStrategy {
   }
 
   async abortStart(): Promise<void> {
-    this.discovery.abort();
+    // A failed start ends the worker without close(): the registry's connection goes now.
+    await this.close();
   }
 
   unresponsive(misses: number): void {
@@ -156,6 +162,9 @@ export class ConnectSession implements WorkerStrategy {
 
   async close(): Promise<void> {
     this.discovery.abort();
+    if (this.plan.ownsRegistry) {
+      await this.plan.registry.close?.().catch((err: unknown) => debug('closing the registry failed: %s', String(err)));
+    }
   }
 
   /**

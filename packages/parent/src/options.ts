@@ -195,10 +195,13 @@ export interface ConnectOptions extends ParentWorkerOptions {
    */
   timeoutMs?: number;
   /**
-   * Registry to discover the service in.
-   * @default the file registry under `$MULTIFROST_HOME` (or `~/.multifrost`)
+   * Registry to discover the service in: a `ServiceRegistry`, or a URL. `redis://host:6379/0` (or
+   * `rediss://`) needs `@multifrost/registry-redis` installed; `file:///dir` is the file registry
+   * in that directory. A registry made from a URL is closed with the worker; one passed in stays yours.
+   * @default `MULTIFROST_REGISTRY`, else the file registry under `$MULTIFROST_HOME` (or `~/.multifrost`)
+   * @example ParentWorker.connect('math', { registry: 'redis://10.0.0.5:6379/0' })
    */
-  registry?: ServiceRegistry;
+  registry?: ServiceRegistry | string;
   /**
    * Where `stdout`/`stderr` messages from the service go.
    * @default 'inherit'

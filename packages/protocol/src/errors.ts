@@ -23,6 +23,8 @@ export type MultifrostErrorCode =
   | 'ALREADY_REGISTERED'
   | 'SERVICE_NOT_FOUND'
   | 'LEASE_LOST'
+  // A registry backend that lives elsewhere (Redis) could not be reached; calls to connected services go on.
+  | 'REGISTRY_UNAVAILABLE'
   | 'TRANSPORT'
   // Remote errors about the call itself (still a RemoteCallError; `remoteType` keeps the remote name).
   | 'FUNCTION_NOT_FOUND'

@@ -107,4 +107,11 @@ export interface ServiceRegistry {
   discover(serviceId: string, options?: DiscoverOptions): Promise<ServiceEntry>;
   /** Every live entry whose id starts with `prefix` (all of them without one), sorted by id. */
   list(prefix?: string): Promise<ServiceEntry[]>;
+
+  /**
+   * Releases what the registry holds open (a Redis connection). A registry made from a URL by a
+   * worker or the CLI is closed by whoever made it; one you pass in stays yours to close. Leases
+   * are not ended: a registrant unregisters first. Backends holding nothing leave it out.
+   */
+  close?(): Promise<void>;
 }

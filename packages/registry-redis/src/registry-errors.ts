@@ -1,0 +1,56 @@
+/**
+ * The errors the Redis registry raises, worded once: where the registry is (its URL with any
+ * password masked, since messages end up in logs) and which operation on which service failed.
+ */
+import { MultifrostError } from '@multifrost/protocol';
+import { maskPassword, type ServiceEntry } from '@multifrost/registry';
+
+/** The URL as it may be printed: `redis://user:***@host:6379/0`. */
+export const redactUrl = maskPassword;
+
+export function unavailable(where: string, what: string, cause: unknown): MultifrostError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new MultifrostError(
+    'REGISTRY_UNAVAILABLE',
+    `The Redis registry at ${where} is unavailable (${what}): ${reason}`,
+    {
+      cause,
+      details: { registry: where },
+    },
+  );
+}
+
+export function alreadyRegistered(serviceId: string, where: string, held: ServiceEntry | undefined): MultifrostError {
+  const by = held
+    ? `(PID: ${String(held.pid)}, endpoint: ${held.endpoint}${held.host ? `, host: ${held.host}` : ''})`
+    : '(its key holds something that is not a Multifrost entry)';
+  return new MultifrostError('ALREADY_REGISTERED', `Service '${serviceId}' already running ${by} in ${where}`, {
+    details: { serviceId, registry: where, ...(held ? { ...held } : {}) },
+  });
+}
+
+export function aborted(signal: AbortSignal, what: 'Discovery' | 'Registration', serviceId: string): MultifrostError {
+  return new MultifrostError('ABORTED', `${what} of service '${serviceId}' was aborted`, {
+    cause: signal.reason,
+    details: { serviceId },
+  });
+}
+
+export function throwIfAborted(
+  signal: AbortSignal | undefined,
+  what: 'Discovery' | 'Registration',
+  serviceId: string,
+): void {
+  if (signal?.aborted) throw aborted(signal, what, serviceId);
+}
+
+export const MAX_SERVICE_ID_LENGTH = 256;
+
+export function checkServiceId(serviceId: unknown): asserts serviceId is string {
+  if (typeof serviceId !== 'string' || serviceId.length === 0 || serviceId.length > MAX_SERVICE_ID_LENGTH) {
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `A service id must be a non-empty string of at most ${MAX_SERVICE_ID_LENGTH} characters, got ${JSON.stringify(serviceId) ?? String(serviceId)}`,
+    );
+  }
+}
