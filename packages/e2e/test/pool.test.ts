@@ -1,7 +1,9 @@
 // WorkerPool on real processes: Python and Node workers, kills, queue limits, recycling, scaling, close.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileServiceRegistry, WorkerPool, isMultifrostError, type PoolSpawnOptions } from 'multifrost';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -227,6 +229,35 @@ describe('WorkerPool (Node workers)', () => {
     );
     expect(codeOf(err)).toBe('START_FAILED');
     expect(String((err as Error).message)).toMatch(/none of its 2 workers started/);
+  });
+
+  it('a replacement that keeps failing at start backs off, is reported, fails waiting calls, and recovers by itself', async () => {
+    const env = home();
+    const flag = path.join(env.MULTIFROST_HOME!, 'fail');
+    const pool = track(
+      await WorkerPool.spawn<PoolNodeWorker>(fixture('pool-flaky-worker.ts'), {
+        ...quiet,
+        size: 1,
+        env: { ...env, POOL_FAIL_FLAG: flag },
+        backoff: { initialDelayMs: 50, maxDelayMs: 400 },
+      }),
+    );
+    const errors: { failuresInARow: number; retryInMs: number }[] = [];
+    pool.on('worker-error', (e) => errors.push(e));
+    writeFileSync(flag, '');
+    process.kill(pool.pids[0]!, 'SIGKILL');
+    await waitFor(() => errors.length >= 3, 15_000, 'three failed starts');
+    expect(pool.health).toMatchObject({ healthy: false, ready: 0 });
+    expect(pool.health.failuresInARow).toBeGreaterThanOrEqual(3);
+    // Each retry waits longer than the one before (no spin).
+    expect(errors[1]!.retryInMs).toBeGreaterThan(errors[0]!.retryInMs);
+    expect(errors[2]!.retryInMs).toBeGreaterThan(errors[1]!.retryInMs);
+    const waiting = pool.call.pid().catch((e: unknown) => e);
+    expect(codeOf(await waiting)).toBe('START_FAILED');
+    rmSync(flag);
+    await once(pool, 'worker-restart');
+    expect(pool.health.healthy).toBe(true);
+    expect(await pool.call.pid()).toBe(pool.pids[0]);
   });
 
   it('refuses bad options by name before starting anything', async () => {
