@@ -44,6 +44,12 @@ async function run(batch: boolean, depth: number, calls: number) {
     batched: st.batchedMessages ?? 0,
   };
 }
-for (let r = 0; r < 2; r++)
-  for (const depth of [64, 256])
-    for (const batch of [false, true]) console.log(JSON.stringify(await run(batch, depth, 100_000)));
+for (const depth of [64, 256])
+  for (const batch of [false, true]) console.log(JSON.stringify(await run(batch, depth, 100_000)));
+
+const R = Number(process.env.R) || 2,
+  D = process.env.D ? [Number(process.env.D)] : [64, 256],
+  B = process.env.B ? [process.env.B === '1'] : [false, true];
+for (let r = 0; r < R; r++)
+  for (const depth of D)
+    for (const batch of B) console.log(JSON.stringify(await run(batch, depth, Number(process.env.N) || 100_000)));
