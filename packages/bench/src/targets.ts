@@ -12,6 +12,7 @@ import { ParentWorker } from 'multifrost';
 import { Dealer } from 'zeromq';
 import { pythonBin } from '../../../scripts/python-bin.mjs';
 import { startBareZmq, startTunedZmq, startUnixSocket } from './ceiling-clients.js';
+import { unixTransport } from './unix-transport.js';
 
 const servers = path.join(path.dirname(fileURLToPath(import.meta.url)), 'servers');
 /** The interpreter for the Python target (scripts/python-bin.mjs): throws "run `npm run setup`" if none. */
@@ -43,7 +44,8 @@ export type TargetName =
   | 'raw-128'
   | 'raw-129'
   | 'multifrost-timeout'
-  | 'multifrost-tcp';
+  | 'multifrost-tcp'
+  | 'multifrost-unix';
 /** The columns of the report, in order. */
 export const TARGETS: TargetName[] = [
   'unix-socket',
@@ -66,7 +68,8 @@ export const TARGETS: TargetName[] = [
  * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`). `multifrost-tcp` is Multifrost
  * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it.
  * `raw-zmq` is the report's old baseline (a plain send loop, msgpackr's growing buffer); `bare-zmq-ipc`
- * is the bare-frames pair over an ipc:// endpoint (latency-floor.ts).
+ * is the bare-frames pair over an ipc:// endpoint, and `multifrost-unix` Multifrost, parent and child
+ * unchanged, over the bench-only Unix-socket transport of unix-transport.ts (latency-floor.ts).
  */
 export const EXPERIMENTS: TargetName[] = [
   'raw-zmq',
@@ -79,6 +82,7 @@ export const EXPERIMENTS: TargetName[] = [
   'raw-129',
   'multifrost-timeout',
   'multifrost-tcp',
+  'multifrost-unix',
 ];
 
 export async function startClient(target: TargetName): Promise<Client> {
@@ -104,6 +108,8 @@ export async function startClient(target: TargetName): Promise<Client> {
       });
     case 'multifrost-tcp':
       return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
+    case 'multifrost-unix':
+      return startMultifrost(path.join(servers, 'multifrost-unix-child.ts'), { transport: unixTransport() });
     case 'transport-child':
       return startRaw('transport-child.mjs');
     case 'raw-big':
@@ -133,7 +139,12 @@ export async function startClient(target: TargetName): Promise<Client> {
 /** The parent with its default options (as a user gets it), but for the executable and silenced output. */
 async function startMultifrost(
   script: string,
-  options: { executable?: string; defaultTimeoutMs?: number; channel?: 'private' | 'tcp' },
+  options: {
+    executable?: string;
+    defaultTimeoutMs?: number;
+    channel?: 'private' | 'tcp';
+    transport?: ReturnType<typeof unixTransport>;
+  },
 ): Promise<Client> {
   const w = await ParentWorker.spawn(script, { ...options, output: 'ignore' });
   return {

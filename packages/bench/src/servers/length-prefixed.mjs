@@ -48,6 +48,14 @@ export function frameWriter(socket) {
       socket.cork();
       process.nextTick(uncork);
     }
+    // A small frame is copied behind its length (one writev entry); a big one is not copied.
+    if (body.length < 16 * 1024) {
+      const frame = Buffer.allocUnsafe(4 + body.length);
+      frame.writeUInt32LE(body.length, 0);
+      body.copy(frame, 4);
+      socket.write(frame);
+      return;
+    }
     const head = Buffer.allocUnsafe(4);
     head.writeUInt32LE(body.length, 0);
     socket.write(head);
