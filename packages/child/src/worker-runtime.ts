@@ -10,6 +10,10 @@ import { fstatSync } from 'node:fs';
 import {
   DEFAULT_NAMESPACE,
   MAX_MESSAGE_BYTES_KEY,
+  CAPABILITIES_KEY,
+  CAP_BATCH,
+  WORKER_CAPABILITIES_KEY,
+  readCapabilities,
   MultifrostError,
   createError,
   createHeartbeatReply,
@@ -263,13 +267,18 @@ export class WorkerRuntime {
     }
   }
 
-  /** Echoes a heartbeat, trading size limits with the parent (MAX_MESSAGE_BYTES_KEY). */
+  /**
+   * Echoes a heartbeat, trading size limits (MAX_MESSAGE_BYTES_KEY) and capabilities
+   * (CAPABILITIES_KEY in, WORKER_CAPABILITIES_KEY out) with the parent: a parent that lists none (every public peer) gets none used.
+   */
   private answerHeartbeat(msg: HeartbeatMessage, peer: Buffer): void {
     const transport = this.transport!;
     const theirs = msg.metadata?.[MAX_MESSAGE_BYTES_KEY];
     if (typeof theirs === 'number') transport.setPeerMaxMessageBytes?.(theirs, peer);
+    transport.setPeerCapabilities?.(readCapabilities(msg.metadata, CAPABILITIES_KEY), peer);
     const reply = createHeartbeatReply(msg);
     reply.metadata = { ...reply.metadata, [MAX_MESSAGE_BYTES_KEY]: transport.limits.maxMessageBytes };
+    if (transport.capabilities?.batch === true) reply.metadata[WORKER_CAPABILITIES_KEY] = [CAP_BATCH];
     this.sender!.sendQuiet(peer, reply);
   }
 

@@ -9,12 +9,16 @@ import { EventEmitter } from 'node:events';
 import {
   APP_V3,
   APP_V4,
+  CAPABILITIES_KEY,
+  CAP_BATCH,
   DEFAULT_NAMESPACE,
   MAX_MESSAGE_BYTES_KEY,
   MultifrostError,
   appIdFor,
   createCall,
   createCancel,
+  readCapabilities,
+  WORKER_CAPABILITIES_KEY,
   type AppId,
   type Message,
 } from '@multifrost/protocol';
@@ -40,6 +44,8 @@ import type { ExitInfo } from './worker-process.js';
 
 const debug = createDebug('multifrost:parent');
 
+const NO_CAPABILITIES: ReadonlySet<string> = new Set();
+
 type State = 'starting' | 'ready' | 'restarting' | 'failed' | 'closing' | 'closed';
 
 export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvents> implements WorkerView<T> {
@@ -63,6 +69,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   /** Whether calls on the default timeout carry it as `metadata.deadline` (the user chose it). */
   private readonly defaultDeadlineTravels: boolean;
   private readonly clientName: string | undefined;
+  /** What the worker said it understands on its last heartbeat reply (docs/protocol.md#capabilities). */
+  private peerCaps: ReadonlySet<string> = NO_CAPABILITIES;
   private startPromise: Promise<this> | undefined;
   private closePromise: Promise<void> | undefined;
 
@@ -105,8 +113,11 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       onResponsive: () => this.emit('responsive'),
     });
     this.transport.onMessage = (msg) => this.onMessage(msg);
-    // Our own size limit rides on every probe, so the worker refuses over-size replies before sending.
+    // Our own size limit rides on every probe, so the worker refuses over-size replies before sending;
+    // so does what we understand beyond the public protocol.
     this.heartbeat.addMetadata({ [MAX_MESSAGE_BYTES_KEY]: this.transport.limits.maxMessageBytes });
+    const caps = this.transport.capabilities?.batch === true ? [CAP_BATCH] : [];
+    if (caps.length > 0) this.heartbeat.addMetadata({ [CAPABILITIES_KEY]: caps });
     this.transport.onReject = (rej) => {
       // A reply over our size limit: its call learns why now, not at its timeout.
       if (!rej.id || (rej.type !== 'response' && rej.type !== 'error')) return;
@@ -305,7 +316,14 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     await this.transport.close();
   }
 
+  /** Every reply says it anew: a worker restarted from another build may understand less. */
+  private setPeerCapabilities(caps: ReadonlySet<string>): void {
+    this.peerCaps = caps;
+    this.transport.setPeerCapabilities?.(caps);
+  }
+
   private onLost(info: ExitInfo, restarting: boolean): void {
+    this.setPeerCapabilities(NO_CAPABILITIES);
     this.heartbeat.stop();
     this.calls.rejectAll((p) => messages.exitedInFlight(this.name, p.fn, info), true);
     this.circuit?.failure();
@@ -369,6 +387,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
         // The worker's size limit (when it says): calls it would refuse fail here, unsent.
         const theirs = msg.metadata?.[MAX_MESSAGE_BYTES_KEY];
         if (typeof theirs === 'number') this.transport.setPeerMaxMessageBytes?.(theirs);
+        if (msg.metadata?.hb_response === true)
+          this.setPeerCapabilities(readCapabilities(msg.metadata, WORKER_CAPABILITIES_KEY));
         this.heartbeat.onReply(msg);
         return;
       }

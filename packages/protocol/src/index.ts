@@ -17,6 +17,8 @@ export {
   OUTPUT_OPT_IN_KEY,
   MAX_MESSAGE_BYTES_KEY,
 } from './constants.js';
+export { CAPABILITIES_KEY, WORKER_CAPABILITIES_KEY, CAP_BATCH, readCapabilities } from './capabilities.js';
+export { BATCH_TYPE, MAX_BATCH_ITEMS, encodeBatch } from './batch.js';
 export type { AppId, ProtocolVersion, ProtocolLimits } from './constants.js';
 
 export { MultifrostError, RemoteCallError, isMultifrostError } from './errors.js';
@@ -46,12 +48,13 @@ export type {
   HeartbeatMessage,
   ShutdownMessage,
   CancelMessage,
+  BatchMessage,
   CallInit,
   ErrorInit,
 } from './messages.js';
 
 export { encodeMessage, encodeValue, decodeValue } from './codec.js';
-export { validateMessage, decodeMessage, parseFrames, REJECT_REASONS } from './validate.js';
+export { validateMessage, decodeMessage, parseFrames, unpackBatch, REJECT_REASONS } from './validate.js';
 export type { RejectReason, Rejection, Validated, FramesResult } from './validate.js';
 export { errorInitFrom, parseRemoteError } from './remote-error.js';
 export type { ParsedRemoteError } from './remote-error.js';

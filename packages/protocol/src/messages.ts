@@ -16,6 +16,7 @@ export const MESSAGE_TYPES = [
   'heartbeat',
   'shutdown',
   'cancel',
+  'batch',
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -60,6 +61,15 @@ export interface HeartbeatMessage extends Core<'heartbeat'> {
 }
 
 export type ShutdownMessage = Core<'shutdown'>;
+
+/**
+ * Several messages in one (batch.ts), only between peers that listed the `batch` capability. A
+ * transport unpacks it and delivers each item as if it had come alone; parent and child never see it.
+ */
+export interface BatchMessage extends Core<'batch'> {
+  /** Each item is one whole message payload, exactly as it would travel alone. */
+  items: Uint8Array[];
+}
 export type CancelMessage = Core<'cancel'>;
 
 export type Message =
@@ -69,7 +79,8 @@ export type Message =
   | OutputMessage
   | HeartbeatMessage
   | ShutdownMessage
-  | CancelMessage;
+  | CancelMessage
+  | BatchMessage;
 
 /** Random bytes for 256 ids, refilled when used up (one native call per 256 ids). */
 const idPool = Buffer.alloc(16 * 256);

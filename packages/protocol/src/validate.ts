@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, DEFAULT_NAMESPACE, isAppId, type AppId, type ProtocolLi
 import { decodeValue } from './codec.js';
 import { peekHeader } from './peek-header.js';
 import { MESSAGE_TYPES, type Message } from './messages.js';
+import { MAX_BATCH_ITEMS } from './batch.js';
 
 /** Why an incoming frame set was dropped; the transports keep one counter per entry. */
 export const REJECT_REASONS = [
@@ -136,6 +137,14 @@ export function validateMessage(value: unknown): Validated {
     case 'heartbeat':
       if (m.args !== undefined && !Array.isArray(m.args)) delete m.args;
       break;
+    case 'batch': {
+      const items = m.items;
+      if (!Array.isArray(items) || !items.every((item) => item instanceof Uint8Array))
+        return reject('BAD_KEY_TYPE', `'items' is ${kind(items)}, expected an array of bin payloads`, ctx);
+      if (items.length > MAX_BATCH_ITEMS)
+        return reject('BAD_KEY_TYPE', `batch holds ${items.length} messages, over the ${MAX_BATCH_ITEMS} allowed`, ctx);
+      break;
+    }
     default:
       break;
   }
@@ -194,6 +203,26 @@ export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimit
     // Defensive: a getter-free decoded value should never throw, but hostile input must not escape.
     return reject('NOT_A_MAP', `payload could not be validated: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * The messages of a batch (batch.ts), each decoded and validated as if it had come alone, in
+ * order. A batch inside a batch is refused (UNKNOWN_TYPE): senders never nest them.
+ */
+export function unpackBatch(items: readonly Uint8Array[], limits: Partial<ProtocolLimits> = {}): Validated[] {
+  const out: Validated[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const result = decodeMessage(items[i]!, limits);
+    out[i] =
+      result.ok && result.message.type === 'batch'
+        ? reject('UNKNOWN_TYPE', 'a batch inside a batch', {
+            app: result.message.app,
+            id: result.message.id,
+            type: 'batch',
+          })
+        : result;
+  }
+  return out;
 }
 
 /**

@@ -52,6 +52,7 @@ export interface ZmqSocketOptions {
 export interface ResolvedOptions {
   host: string;
   sendTimeoutMs: number;
+  batch: boolean;
   limits: ProtocolLimits;
   warn: (message: string) => void;
   socket: ZmqSocketOptions;
@@ -70,6 +71,14 @@ function nonNegativeInt(name: string, value: number | undefined, fallback: numbe
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
     throw new MultifrostError('INVALID_ARGUMENT', `${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function flag(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new MultifrostError('INVALID_ARGUMENT', `${name} must be true or false, got ${String(value)}`);
   }
   return value;
 }
@@ -119,6 +128,7 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedOptions 
   return {
     host: options.host ?? '127.0.0.1',
     sendTimeoutMs,
+    batch: flag('batch', options.batch, true),
     limits,
     warn: options.onWarning ?? ((message) => debug('warning: %s', message)),
     socket,

@@ -3,7 +3,16 @@
  * queued writer, the receive loop that validates and counts every frame set, peer tracking and
  * close. Subclasses only add the frame prefix they send and the shape of their onMessage.
  */
-import { MultifrostError, parseFrames, type Message, type ProtocolLimits, type Rejection } from '@multifrost/protocol';
+import {
+  CAP_BATCH,
+  MultifrostError,
+  encodeBatch,
+  parseFrames,
+  unpackBatch,
+  type Message,
+  type ProtocolLimits,
+  type Rejection,
+} from '@multifrost/protocol';
 import { payloadForSend } from '@multifrost/protocol/internal';
 import { createServer } from 'node:net';
 import { capability, type Dealer, type Event, type Router } from 'zeromq';
@@ -33,7 +42,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   onPeersChanged: ((connectedPeers: number) => void) | undefined;
   onReject: ((rejection: Rejection, peer: Buffer | undefined) => void) | undefined;
   onHandshakeFailed: ((failure: HandshakeFailure) => void) | undefined;
-  readonly capabilities: TransportCapabilities = { curve: capability.curve === true };
+  readonly capabilities: TransportCapabilities;
   protected readonly socket: S;
   protected readonly writer: WriterQueue;
   private readonly host: string;
@@ -48,6 +57,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   private curveServer = false;
   /** Limits peers told us they enforce, when lower than ours (empty in the usual case: no lookups). */
   private readonly peerLimits = new Map<string, ProtocolLimits>();
+  /** Peers (routing id in latin1; '' for a DEALER's one peer) that listed the `batch` capability. */
+  private readonly batchPeers = new Set<string>();
   private readonly bound: string[] = [];
   private readonly connected = new Set<string>();
   private endpointValue: string | undefined;
@@ -66,8 +77,9 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     this.host = resolved.host;
     this.warn = resolved.warn;
     this.socket = make(resolved.socket);
+    this.capabilities = { curve: capability.curve === true, batch: resolved.batch };
     this.stats = createStats();
-    this.writer = new WriterQueue(this.socket, resolved.sendTimeoutMs, this.stats, () => this.describe());
+    this.writer = new WriterQueue(this.socket, resolved.sendTimeoutMs, this.stats, () => this.describe(), packBatch);
   }
 
   get endpoint(): string | undefined {
@@ -148,6 +160,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
 
   disconnect(endpoint: string): void {
     if (!this.connected.delete(endpoint) || this.closedFlag) return;
+    // Whoever answers at the next endpoint has to say again what it understands.
+    this.batchPeers.clear();
     try {
       this.socket.disconnect(endpoint);
     } catch (err) {
@@ -192,8 +206,26 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       return limits === this.limits ? payload : overPeerLimit(payload, message, limits.maxMessageBytes);
     }
     head.push(payload);
-    this.writer.post(head, onError, onSent, message);
+    let batchKey: string | undefined;
+    if (this.batchPeers.size > 0 && payload.length <= BATCH_ITEM_MAX_BYTES) {
+      const key = head.length > 1 ? head[0]!.toString('latin1') : '';
+      if (this.batchPeers.has(key)) batchKey = key;
+    }
+    this.writer.post(head, onError, onSent, message, batchKey);
     return undefined;
+  }
+
+  setPeerCapabilities(caps: ReadonlySet<string>, peer?: Buffer): void {
+    const key = peer ? peer.toString('latin1') : '';
+    // A peer whose own limit is low gets no batches: a full batch could exceed it.
+    const roomy = (this.peerLimits.get(key)?.maxMessageBytes ?? this.limits.maxMessageBytes) >= BATCH_MIN_PEER_LIMIT;
+    if (!this.capabilities.batch || !caps.has(CAP_BATCH) || !roomy) {
+      this.batchPeers.delete(key);
+      return;
+    }
+    // Bounded like the limits: routing ids a stranger invents cannot grow it forever.
+    if (!this.batchPeers.has(key) && this.batchPeers.size >= MAX_PEER_LIMITS) return;
+    this.batchPeers.add(key);
   }
 
   setPeerMaxMessageBytes(bytes: number, peer?: Buffer): void {
@@ -300,21 +332,34 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
 
   private handleFrames(frames: Buffer[]): void {
     const result = parseFrames(frames, this.receiver, this.limits);
-    if (result.ok) {
-      this.stats.received++;
-      try {
-        this.deliver(result.message, result.peer);
-      } catch (err) {
-        // A throwing handler is the application's bug; the socket must keep serving other messages.
-        this.warn(`onMessage handler threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (!result.ok) return this.dropped(result, result.peer);
+    if (result.message.type === 'batch') {
+      // Each item is handled as if it had come alone, in order; the envelope itself is not counted.
+      for (const item of unpackBatch(result.message.items, this.limits)) {
+        if (item.ok) this.handOver(item.message, result.peer);
+        else this.dropped(item, result.peer);
       }
       return;
     }
+    this.handOver(result.message, result.peer);
+  }
+
+  private handOver(message: Message, peer: Buffer | undefined): void {
+    this.stats.received++;
+    try {
+      this.deliver(message, peer);
+    } catch (err) {
+      // A throwing handler is the application's bug; the socket must keep serving other messages.
+      this.warn(`onMessage handler threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+
+  private dropped(result: Rejection, peer: Buffer | undefined): void {
     this.stats.dropped++;
     this.stats.droppedByReason[result.reason]++;
     debug('dropped frames on %s: %s (%s)', this.describe(), result.reason, result.detail);
     try {
-      this.onReject?.(result, result.peer);
+      this.onReject?.(result, peer);
     } catch (err) {
       this.warn(`onReject handler threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
@@ -346,6 +391,13 @@ function checkKeys(where: string, keys: Record<string, unknown>): void {
     }
   }
 }
+
+/** Messages larger than this always travel alone: batching pays off for small ones only. */
+const BATCH_ITEM_MAX_BYTES = 16 * 1024;
+/** A peer announcing a lower maxMessageBytes gets no batches (a full one is about 256 KiB). */
+const BATCH_MIN_PEER_LIMIT = 1024 * 1024;
+
+const packBatch = (payloads: Buffer[], tag: unknown): Buffer => encodeBatch((tag as Message).app, payloads);
 
 /** Peers whose lower limit is remembered at most; further ones are sent to and refused as before. */
 const MAX_PEER_LIMITS = 1024;

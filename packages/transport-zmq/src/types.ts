@@ -33,6 +33,12 @@ export interface TransportOptions {
   /** ZMQ high-water marks (messages). Default 10000 each. */
   sendHighWaterMark?: number;
   receiveHighWaterMark?: number;
+  /**
+   * Pack small messages queued together into one `batch` message, toward peers that listed the
+   * `batch` capability (our own parent and child; never a public peer). Nothing waits for a batch
+   * to fill: only messages already queued are packed. Default true; false sends every message alone.
+   */
+  batch?: boolean;
   /** Called for warnings (non-loopback bind, ...). Default: a `multifrost:transport` debug line. */
   onWarning?: (message: string) => void;
 }
@@ -49,6 +55,12 @@ export interface TransportStats {
   sendErrors: number;
   /** Sends waiting in the writer queue right now. */
   queued: number;
+  /**
+   * Batches sent, and the messages they held (those are counted in `sent` too). Zero toward peers
+   * that did not list the `batch` capability. Transports without batches may leave them out.
+   */
+  batchesSent?: number;
+  batchedMessages?: number;
   /**
    * Connections refused at the handshake: another peer was admitted
    * (`bind(_, { acceptOnlyFirstPeer: true })`), or, on a CURVE server (`bind(_, { curve })`), the
@@ -121,6 +133,12 @@ export interface HandshakeFailure {
 export interface TransportCapabilities {
   /** CURVE encryption and authentication (`bind(_, { curve })`, `connect(_, { curve })`). */
   curve?: boolean;
+  /**
+   * Reads `batch` messages, and packs queued small messages into batches toward peers named in
+   * `setPeerCapabilities` (docs/protocol.md#batches). Parent and child list the `batch` capability
+   * on heartbeats only when their transport says so.
+   */
+  batch?: boolean;
 }
 
 interface TransportBase {
@@ -167,6 +185,12 @@ interface TransportBase {
    * above our own limit clears it. Transports that cannot tell may leave this out.
    */
   setPeerMaxMessageBytes?(bytes: number, peer?: Buffer): void;
+  /**
+   * What a peer said it understands (the `mf_caps` heartbeat key, read with `readCapabilities`):
+   * the transport uses a wire feature toward it (batches) only when listed here. Each report
+   * replaces the last; an empty set (a public peer) turns everything off. `peer` as above.
+   */
+  setPeerCapabilities?(caps: ReadonlySet<string>, peer?: Buffer): void;
   readonly closed: boolean;
   /** Idempotent. Releases the endpoint at once; queued sends reject with `CLOSED`. */
   close(): Promise<void>;

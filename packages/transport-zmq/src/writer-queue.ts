@@ -26,7 +26,21 @@ interface Entry {
   reject: SendErrorHandler;
   /** Handed back to `reject`, so one shared handler can tell the messages apart. */
   tag: unknown;
+  /**
+   * Set when this message may travel in a batch: entries next to each other with the same key go
+   * to the same peer, which listed the `batch` capability. Undefined: always sent alone.
+   */
+  batchKey?: string | undefined;
+  /** Messages this entry stands for (a batch); 1 when absent. */
+  count?: number;
 }
+
+/** Packs several payloads bound for one peer into one batch payload; `tag` is the first message's. */
+export type BatchPacker = (payloads: Buffer[], tag: unknown) => Buffer;
+
+/** Messages in one batch at most, and their payload bytes at most (a batch is one ZeroMQ message). */
+export const BATCH_MAX_MESSAGES = 1024;
+export const BATCH_MAX_BYTES = 256 * 1024;
 
 /** The part of a zeromq socket the writer uses (a test double can stand in). */
 export interface SendSocket {
@@ -35,6 +49,7 @@ export interface SendSocket {
 }
 
 const noop = (): void => {};
+const lastFrame = (entry: Entry): Buffer => entry.frames[entry.frames.length - 1]!;
 const RESOLVED = Promise.resolve();
 
 export class WriterQueue {
@@ -55,6 +70,7 @@ export class WriterQueue {
     private readonly timeoutMs: number,
     private readonly stats: TransportStats,
     private readonly where: () => string,
+    private readonly packBatch?: BatchPacker,
   ) {
     this.currentTimeout = timeoutMs;
   }
@@ -67,13 +83,13 @@ export class WriterQueue {
    * Like push, without a Promise per message: the hot paths only need to hear about failures.
    * `tag` is passed back to `onError`, so a caller needs no closure per message.
    */
-  post(frames: Buffer[], onError: SendErrorHandler, onSent: () => void = noop, tag?: unknown): void {
+  post(frames: Buffer[], onError: SendErrorHandler, onSent: () => void = noop, tag?: unknown, batchKey?: string): void {
     if (this.closed) {
       this.stats.sendErrors++;
       onError(this.closedError(), tag);
       return;
     }
-    this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve: onSent, reject: onError, tag });
+    this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve: onSent, reject: onError, tag, batchKey });
     this.stats.queued++;
     if (!this.pumping && !this.scheduled) {
       // Start sending after the current synchronous burst (e.g. Promise.all of many calls), so
@@ -126,9 +142,11 @@ export class WriterQueue {
     this.pumping = true;
     try {
       while (this.head < this.queue.length) {
-        const entry = this.queue[this.head]!;
+        let entry = this.queue[this.head]!;
         this.queue[this.head++] = undefined;
         this.stats.queued--;
+        // Only what is already queued is packed: nothing ever waits for a batch to fill.
+        if (entry.batchKey !== undefined && this.packBatch) entry = this.gather(entry, this.packBatch);
         if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
           // A queue that never fully drains (steady load) would otherwise only ever grow.
           this.queue = this.queue.slice(this.head);
@@ -137,7 +155,7 @@ export class WriterQueue {
         const remaining = entry.deadline - Date.now();
         if (remaining <= 0) {
           // Waited out its whole budget behind a stuck send: fail now, don't wait again.
-          this.stats.sendErrors++;
+          this.stats.sendErrors += entry.count ?? 1;
           entry.reject(this.timeoutError(), entry.tag);
           continue;
         }
@@ -147,7 +165,7 @@ export class WriterQueue {
         } catch (err) {
           if (!(await this.sendWaiting(entry, err, remaining))) continue;
         }
-        this.stats.sent++;
+        this.stats.sent += entry.count ?? 1;
         entry.resolve();
         if (++this.syncSends >= MAX_SENDS_PER_TURN) {
           // Sends that never wait resolve at once: let the event loop (receives, timers) in now and then.
@@ -184,9 +202,53 @@ export class WriterQueue {
         failure = err;
       }
     }
-    this.stats.sendErrors++;
+    this.stats.sendErrors += entry.count ?? 1;
     entry.reject(this.mapError(failure), entry.tag);
     return false;
+  }
+
+  /**
+   * `first` and the entries right behind it with the same batch key, as one entry whose payload is
+   * a batch (or `first` itself when none follows). The batch keeps the first entry's deadline, the
+   * earliest of them, and settles every member: sent together, or failed together.
+   */
+  private gather(first: Entry, pack: BatchPacker): Entry {
+    const queue = this.queue;
+    const key = first.batchKey;
+    let bytes = lastFrame(first).length;
+    let end = this.head;
+    while (end < queue.length && end - this.head < BATCH_MAX_MESSAGES - 1) {
+      const next = queue[end];
+      if (next === undefined || next.batchKey !== key) break;
+      bytes += lastFrame(next).length;
+      if (bytes > BATCH_MAX_BYTES) break;
+      end++;
+    }
+    if (end === this.head) return first;
+    const members: Entry[] = [first];
+    for (let i = this.head; i < end; i++) {
+      members.push(queue[i]!);
+      queue[i] = undefined;
+    }
+    this.stats.queued -= end - this.head;
+    this.head = end;
+    const payloads = members.map(lastFrame);
+    const frames = first.frames.slice(0, -1);
+    frames.push(pack(payloads, first.tag));
+    this.stats.batchesSent = (this.stats.batchesSent ?? 0) + 1;
+    this.stats.batchedMessages = (this.stats.batchedMessages ?? 0) + members.length;
+    return {
+      frames,
+      deadline: first.deadline,
+      count: members.length,
+      tag: undefined,
+      resolve: () => {
+        for (const m of members) m.resolve();
+      },
+      reject: (err) => {
+        for (const m of members) m.reject(err, m.tag);
+      },
+    };
   }
 
   private setSendTimeout(ms: number): void {
