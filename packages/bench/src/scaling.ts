@@ -6,10 +6,11 @@
  * figure that climbs along a row or down a column.
  *
  *   pnpm --filter @multifrost/bench scaling [--workers 1,2,4,8] [--in-flight 64,256,1024,4096]
- *     [--calls N] [--rounds N] [--python]
+ *     [--calls N] [--rounds N] [--python] [--timeout-ms N]
  *
  * `--calls` is per cell (default 40,000, at least 10× the calls in flight); `--python` drives the
- * project's Python worker instead of the Node one. Each worker count gets fresh workers; the
+ * project's Python worker instead of the Node one; `--timeout-ms` gives every call a deadline
+ * (`defaultTimeoutMs`), which puts the parent's deadline timer (deadlines.ts) on the path. Each worker count gets fresh workers; the
  * in-flight levels run on them in a rotated order each round.
  */
 import { loadavg } from 'node:os';
@@ -32,7 +33,8 @@ const levels = list('--in-flight', [64, 256, 1024, 4096]);
 const callsPerCell = Number(value('--calls') ?? 40_000);
 const rounds = Number(value('--rounds') ?? 1);
 const python = args.includes('--python');
-for (const n of [...workerCounts, ...levels, callsPerCell, rounds])
+const timeoutMs = value('--timeout-ms') === undefined ? undefined : Number(value('--timeout-ms'));
+for (const n of [...workerCounts, ...levels, callsPerCell, rounds, ...(timeoutMs === undefined ? [] : [timeoutMs])])
   if (!Number.isInteger(n) || n < 1) throw new Error(`scaling: every count must be a whole number ≥ 1 (got ${n})`);
 
 interface Cell {
@@ -84,7 +86,11 @@ async function drive(workers: ParentWorker[], inFlight: number, total: number): 
 async function spawnWorkers(n: number): Promise<ParentWorker[]> {
   const script = path.join(servers, python ? 'python_child.py' : 'multifrost-child.mjs');
   const executable = python ? pythonBin() : process.execPath;
-  return Promise.all(Array.from({ length: n }, () => ParentWorker.spawn(script, { executable, output: 'ignore' })));
+  return Promise.all(
+    Array.from({ length: n }, () =>
+      ParentWorker.spawn(script, { executable, output: 'ignore', defaultTimeoutMs: timeoutMs }),
+    ),
+  );
 }
 
 const cells = new Map<string, Cell[]>();
@@ -116,7 +122,7 @@ const fmt = (v: number, digits = 0) =>
     ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : 'n/a';
 console.log(
-  `\n${python ? 'Python' : 'Node'} workers; ${rounds} round(s), ${callsPerCell.toLocaleString('en-US')} calls per cell (at least 10× in flight); load before ${loadBefore}; ${Math.round((Date.now() - started) / 1000)} s\n`,
+  `\n${python ? 'Python' : 'Node'} workers${timeoutMs === undefined ? '' : `, defaultTimeoutMs ${timeoutMs}`}; ${rounds} round(s), ${callsPerCell.toLocaleString('en-US')} calls per cell (at least 10× in flight); load before ${loadBefore}; ${Math.round((Date.now() - started) / 1000)} s\n`,
 );
 console.log('| workers | in flight | calls/s | p50 (µs) | p99 (µs) | parent CPU µs/call | workers CPU µs/call |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
