@@ -4,6 +4,7 @@
 // re-registers by itself afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ParentWorker, type MultifrostError } from 'multifrost';
 import { RedisServiceRegistry } from '@multifrost/registry-redis';
@@ -26,6 +27,35 @@ async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+const cliJs = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('multifrost/package.json')),
+  'dist',
+  'cli.js',
+);
+
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliJs, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // A backstop only: a CLI that hangs (an unclosed Redis connection) fails on its status.
+    const backstop = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(backstop);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 describe.skipIf(!redisInstalled)('connect mode on the Redis registry', () => {
@@ -95,6 +125,21 @@ describe.skipIf(!redisInstalled)('connect mode on the Redis registry', () => {
     )) as MultifrostError;
     expect(err.code).toBe('SERVICE_NOT_FOUND');
     expect(err.message).toContain('redis-present');
+  });
+
+  it('the CLI lists (with endpoints) and calls services in Redis with --registry, and names a bad URL', async () => {
+    await startService('redis-cli');
+    const list = await cli(['list', '--json', '--registry', url()]);
+    expect(list.status).toBe(0);
+    const listed = JSON.parse(list.stdout) as { serviceId: string; endpoint: string }[];
+    expect(listed.find((e) => e.serviceId === 'redis-cli')?.endpoint).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const call = await cli(['call', 'redis-cli', 'add', '2', '3', '--registry', url()]);
+    expect(call).toMatchObject({ status: 0, stdout: '5\n' });
+    const viaEnv = await cli(['call', 'redis-cli', 'add', '1', '1'], { MULTIFROST_REGISTRY: url() });
+    expect(viaEnv).toMatchObject({ status: 0, stdout: '2\n' });
+    const bad = await cli(['list', '--registry', 'redis//nope']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('is not a registry URL');
   });
 
   it('a SIGKILLed service (no unregister) is gone from Redis once its lease runs out', async () => {

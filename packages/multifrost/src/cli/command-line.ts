@@ -19,6 +19,8 @@ export class UsageError extends Error {
 export interface CommonFlags {
   json: boolean;
   registryDir: string | undefined;
+  /** `--registry <url>` (redis://…, file:///dir); neither flag: MULTIFROST_REGISTRY, else the file registry. */
+  registry: string | undefined;
 }
 
 export type CommandLine =
@@ -43,6 +45,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
   timeout: { type: 'string' },
   'registry-dir': { type: 'string' },
+  registry: { type: 'string' },
   'string-args': { type: 'boolean', short: 's' },
 } as const;
 
@@ -101,7 +104,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
 
   const registryDir = values['registry-dir'] === undefined ? undefined : restore(values['registry-dir']);
   if (registryDir === '') throw new UsageError('--registry-dir needs a directory', command);
-  const common: CommonFlags = { json: values.json ?? false, registryDir };
+  const registry = values.registry === undefined ? undefined : restore(values.registry);
+  if (registry === '') throw new UsageError('--registry needs a URL, such as redis://127.0.0.1:6379/0', command);
+  if (registry !== undefined && registryDir !== undefined)
+    throw new UsageError('--registry and --registry-dir name two registries: give one', command);
+  const common: CommonFlags = { json: values.json ?? false, registryDir, registry };
   const timeoutText = values.timeout === undefined ? undefined : restore(values.timeout);
   if (command !== 'call' && values['string-args']) throw new UsageError('--string-args applies to call only', command);
 

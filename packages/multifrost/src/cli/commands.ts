@@ -3,11 +3,12 @@
  * thing written to stdout; the service's forwarded output and notes go to stderr, so
  * `multifrost call ... --json | jq` always sees exactly one document.
  */
-import { FileServiceRegistry } from '@multifrost/registry';
+import { FileServiceRegistry, type ServiceRegistry } from '@multifrost/registry';
 import { ParentWorker } from '@multifrost/parent';
 import type { CommandLine, CommonFlags } from './command-line.js';
 import { callArguments } from './call-arguments.js';
 import { listTable } from './list-table.js';
+import { cliRegistry } from './registry-backend.js';
 import { showValue } from './show-value.js';
 import { toTaggedJson } from './tagged-json.js';
 
@@ -18,8 +19,10 @@ export interface Io {
   readonly interactive: boolean;
 }
 
-function registryFor(flags: CommonFlags): FileServiceRegistry {
-  return new FileServiceRegistry(flags.registryDir === undefined ? {} : { home: flags.registryDir });
+/** `--registry-dir`, `--registry`, or (neither) undefined: MULTIFROST_REGISTRY, else the file registry. */
+function registryChoice(flags: CommonFlags): ServiceRegistry | string | undefined {
+  if (flags.registryDir !== undefined) return new FileServiceRegistry({ home: flags.registryDir });
+  return flags.registry;
 }
 
 function json(value: unknown, io: Io): string {
@@ -27,21 +30,35 @@ function json(value: unknown, io: Io): string {
 }
 
 export async function listCommand(line: Extract<CommandLine, { kind: 'list' }>, io: Io): Promise<number> {
-  const registry = registryFor(line);
-  const entries = (await registry.list()).sort((a, b) => a.serviceId.localeCompare(b.serviceId));
-  if (line.json) {
-    io.out(
-      json(
-        entries.map((e) => ({ serviceId: e.serviceId, port: e.port, pid: e.pid, started: e.started ?? null })),
-        io,
-      ),
-    );
-  } else if (entries.length === 0) {
-    io.err(`no live services registered in ${registry.file}`);
-  } else {
-    io.out(listTable(entries));
+  const { registry, owned } = cliRegistry(registryChoice(line));
+  try {
+    const entries = (await registry.list()).sort((a, b) => a.serviceId.localeCompare(b.serviceId));
+    // Off the file registry a service may live on another host: its endpoint says where.
+    const remote = !(registry instanceof FileServiceRegistry);
+    if (line.json) {
+      io.out(
+        json(
+          entries.map((e) => ({
+            serviceId: e.serviceId,
+            ...(remote ? { endpoint: e.endpoint } : {}),
+            port: e.port,
+            pid: e.pid,
+            started: e.started ?? null,
+          })),
+          io,
+        ),
+      );
+    } else if (entries.length === 0) {
+      io.err(
+        `no live services registered in ${registry instanceof FileServiceRegistry ? registry.file : String(registry)}`,
+      );
+    } else {
+      io.out(listTable(entries, remote));
+    }
+    return 0;
+  } finally {
+    if (owned) await registry.close?.();
   }
-  return 0;
 }
 
 async function withService<R>(
@@ -52,7 +69,7 @@ async function withService<R>(
   const timeouts =
     line.timeoutMs === undefined ? {} : { startTimeoutMs: line.timeoutMs, defaultTimeoutMs: line.timeoutMs };
   const worker = await ParentWorker.connect(line.serviceId, {
-    registry: registryFor(line),
+    registry: registryChoice(line),
     clientName: 'multifrost-cli',
     // The service's console lines are not results: keep them off stdout, labelled with who said them.
     output: (text) => io.err(`[${line.serviceId}] ${text}`),

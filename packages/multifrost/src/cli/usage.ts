@@ -17,6 +17,8 @@ usage:
 global options:
   --json               machine-readable output: exactly one JSON document on stdout
   --registry-dir <dir> registry directory (default: $MULTIFROST_HOME, else ~/.multifrost)
+  --registry <url>     another registry: redis://host:6379/0 (needs @multifrost/registry-redis)
+                       (default: $MULTIFROST_REGISTRY, else the registry directory)
   -h, --help           show help (also: multifrost <command> --help)
   -v, --version        print the version
 
@@ -24,11 +26,13 @@ Results go to stdout; the service's forwarded output and all diagnostics go to s
 Exit codes: 0 success, 1 the call or connection failed, 2 usage error.`;
 
 const PAGES: Record<CommandName, string> = {
-  list: `usage: multifrost list [--json] [--registry-dir <dir>]
+  list: `usage: multifrost list [--json] [--registry-dir <dir> | --registry <url>]
 
 Lists the services registered and alive in the registry. Without --json: an aligned table
-(SERVICE, PORT, PID, STARTED); with none registered, nothing on stdout and a note on stderr.
-With --json: a JSON array of {"serviceId", "port", "pid", "started"} objects ([] when empty).`,
+(SERVICE, PORT, PID, STARTED; ENDPOINT instead of PORT on a --registry URL); with none registered,
+nothing on stdout and a note on stderr.
+With --json: a JSON array of {"serviceId", "port", "pid", "started"} objects ([] when empty),
+with "endpoint" too on a --registry URL.`,
   functions: `usage: multifrost functions <service-id> [--json] [--timeout <ms>] [--registry-dir <dir>]
 
 Lists the functions a service exposes: one name per line, or a JSON array with --json.
