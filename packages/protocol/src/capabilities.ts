@@ -16,6 +16,10 @@ export const WORKER_CAPABILITIES_KEY = 'mf_worker_caps';
 
 /** Several messages packed into one `batch` message (see batch.ts). */
 export const CAP_BATCH = 'batch';
+/** Streams: `mf_stream` on a call, then `stream_item` / `stream_end` / `stream_credit` (docs/protocol.md#streams). */
+export const CAP_STREAM = 'stream';
+/** Call metadata key opening a stream; its value is the initial credit (the parent's window). */
+export const STREAM_KEY = 'mf_stream';
 
 /** Names kept from one list at most, and the longest name kept: a peer cannot make us hold much. */
 const MAX_CAPABILITIES = 32;

@@ -40,7 +40,10 @@ export type MultifrostErrorCode =
   // CURVE (connect mode): the handshake failed, the key was refused, or the service's key is not the expected one.
   | 'AUTH_FAILED'
   // Asked for something this build or transport cannot do (CURVE without libsodium, CURVE over the in-memory transport).
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  // Streams (docs/streaming.md): a stream asked of a method that returns one value, or a call of a method that streams.
+  | 'NOT_A_STREAM'
+  | 'STREAMING_METHOD';
 
 const BRAND = Symbol.for('multifrost.error');
 

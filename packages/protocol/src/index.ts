@@ -17,7 +17,14 @@ export {
   OUTPUT_OPT_IN_KEY,
   MAX_MESSAGE_BYTES_KEY,
 } from './constants.js';
-export { CAPABILITIES_KEY, WORKER_CAPABILITIES_KEY, CAP_BATCH, readCapabilities } from './capabilities.js';
+export {
+  CAPABILITIES_KEY,
+  WORKER_CAPABILITIES_KEY,
+  CAP_BATCH,
+  CAP_STREAM,
+  STREAM_KEY,
+  readCapabilities,
+} from './capabilities.js';
 export { BATCH_TYPE, MAX_BATCH_ITEMS, encodeBatch } from './batch.js';
 export type { AppId, ProtocolVersion, ProtocolLimits } from './constants.js';
 
@@ -36,6 +43,9 @@ export {
   createHeartbeatReply,
   createShutdown,
   createCancel,
+  createStreamItem,
+  createStreamEnd,
+  createStreamCredit,
 } from './messages.js';
 export type {
   MessageType,
@@ -49,6 +59,9 @@ export type {
   ShutdownMessage,
   CancelMessage,
   BatchMessage,
+  StreamItemMessage,
+  StreamEndMessage,
+  StreamCreditMessage,
   CallInit,
   ErrorInit,
 } from './messages.js';

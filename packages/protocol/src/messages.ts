@@ -17,6 +17,9 @@ export const MESSAGE_TYPES = [
   'shutdown',
   'cancel',
   'batch',
+  'stream_item',
+  'stream_end',
+  'stream_credit',
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -72,6 +75,27 @@ export interface BatchMessage extends Core<'batch'> {
 }
 export type CancelMessage = Core<'cancel'>;
 
+/**
+ * One item of a stream (child → parent; docs/protocol.md#streams), only toward a parent that opened
+ * the call with `metadata.mf_stream`. `id` is the call id.
+ */
+export interface StreamItemMessage extends Core<'stream_item'> {
+  /** 0-based position of the item in its stream. */
+  seq: number;
+  /** Absent on the wire when the item is nil; validation fills in `null`. */
+  item: unknown;
+}
+
+/** The producer finished normally after `count` items (child → parent). */
+export interface StreamEndMessage extends Core<'stream_end'> {
+  count: number;
+}
+
+/** `credit` more items may be sent (parent → child); 0 is a keep-alive only. */
+export interface StreamCreditMessage extends Core<'stream_credit'> {
+  credit: number;
+}
+
 export type Message =
   | CallMessage
   | ResponseMessage
@@ -80,7 +104,10 @@ export type Message =
   | HeartbeatMessage
   | ShutdownMessage
   | CancelMessage
-  | BatchMessage;
+  | BatchMessage
+  | StreamItemMessage
+  | StreamEndMessage
+  | StreamCreditMessage;
 
 /** Random bytes for 256 ids, refilled when used up (one native call per 256 ids). */
 const idPool = Buffer.alloc(16 * 256);
@@ -198,4 +225,16 @@ export function createShutdown(app: AppId = APP_V3): ShutdownMessage {
  */
 export function createCancel(callId: string, app: AppId = APP_V3): CancelMessage {
   return { app, id: callId, type: 'cancel', timestamp: nowSeconds() };
+}
+
+export function createStreamItem(callId: string, seq: number, item: unknown, app: AppId = APP_V3): StreamItemMessage {
+  return { app, id: callId, type: 'stream_item', timestamp: nowSeconds(), seq, item: item === undefined ? null : item };
+}
+
+export function createStreamEnd(callId: string, count: number, app: AppId = APP_V3): StreamEndMessage {
+  return { app, id: callId, type: 'stream_end', timestamp: nowSeconds(), count };
+}
+
+export function createStreamCredit(callId: string, credit: number, app: AppId = APP_V3): StreamCreditMessage {
+  return { app, id: callId, type: 'stream_credit', timestamp: nowSeconds(), credit };
 }

@@ -67,6 +67,11 @@ function kind(value: unknown): string {
   return typeof value;
 }
 
+/** A whole number >= 0 that is safe as a JS number (a counter or position in a stream). */
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 /** Checks a decoded value against the message model; fills defaults (namespace, absent result). */
 export function validateMessage(value: unknown): Validated {
   if (!isMap(value)) return reject('NOT_A_MAP', `payload is a msgpack ${kind(value)}, expected a map`);
@@ -145,6 +150,16 @@ export function validateMessage(value: unknown): Validated {
         return reject('BAD_KEY_TYPE', `batch holds ${items.length} messages, over the ${MAX_BATCH_ITEMS} allowed`, ctx);
       break;
     }
+    case 'stream_item':
+      if (!isCount(m.seq)) return reject('BAD_KEY_TYPE', `'seq' is ${kind(m.seq)}, expected an int >= 0`, ctx);
+      if (!('item' in m)) m.item = null;
+      break;
+    case 'stream_end':
+      if (!isCount(m.count)) return reject('BAD_KEY_TYPE', `'count' is ${kind(m.count)}, expected an int >= 0`, ctx);
+      break;
+    case 'stream_credit':
+      if (!isCount(m.credit)) return reject('BAD_KEY_TYPE', `'credit' is ${kind(m.credit)}, expected an int >= 0`, ctx);
+      break;
     default:
       break;
   }
