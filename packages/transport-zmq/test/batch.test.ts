@@ -1,0 +1,144 @@
+/**
+ * Batches on real sockets (docs/protocol.md#batches): small messages queued together for a peer
+ * that listed `batch` leave as one ZeroMQ message and arrive one by one, in order; toward any other
+ * peer, or with `batch: false`, every message leaves alone.
+ */
+import { CAP_BATCH, createCall, createResponse, encodeBatch, encodeMessage, type Message } from '@multifrost/protocol';
+import { Dealer } from 'zeromq';
+import { describe, expect, it } from 'vitest';
+import { EMPTY, pair, track, waitUntil } from './helpers.js';
+import { zmqTransport } from '../src/index.js';
+
+const BATCH = new Set([CAP_BATCH]);
+
+/** Posts n calls in one burst (as Promise.all of many calls does) and waits until all are in. */
+async function burst(
+  caller: ReturnType<ReturnType<typeof zmqTransport>['caller']>,
+  service: ReturnType<ReturnType<typeof zmqTransport>['service']>,
+  n: number,
+  args: (i: number) => unknown[] = (i) => [i],
+): Promise<{ seen: Message[]; peer: Buffer }> {
+  const seen: Message[] = [];
+  let peer: Buffer | undefined;
+  service.onMessage = (m, p) => {
+    seen.push(m);
+    peer = p;
+  };
+  await Promise.all(Array.from({ length: n }, (_, i) => caller.send(createCall({ function: 'f', args: args(i) }))));
+  await waitUntil(() => seen.length >= n);
+  return { seen, peer: peer! };
+}
+
+describe.each(['spawn', 'connect'] as const)('batches, %s-mode layout', (layout) => {
+  it('are never sent to a peer that did not list `batch`', async () => {
+    const { caller, service } = await pair(layout);
+    const { seen } = await burst(caller, service, 2_000);
+    expect(seen.map((m) => (m as { args: number[] }).args[0])).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+    expect(caller.stats.batchesSent ?? 0).toBe(0);
+    expect(service.stats.received).toBe(2_000);
+  });
+
+  it('pack a burst toward a peer that listed `batch`; every message arrives, in order, counted alone', async () => {
+    const { caller, service } = await pair(layout);
+    caller.setPeerCapabilities?.(BATCH);
+    const n = 5_000;
+    const { seen, peer } = await burst(caller, service, n);
+    expect(seen.map((m) => (m as { args: number[] }).args[0])).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(caller.stats.batchesSent).toBeGreaterThan(0);
+    expect(caller.stats.batchesSent).toBeLessThan(n / 10);
+    expect(caller.stats).toMatchObject({ sent: n, batchedMessages: n, sendErrors: 0, queued: 0 });
+    expect(service.stats).toMatchObject({ received: n, dropped: 0 });
+
+    // The other way: replies to that routing id are packed once the service knows the caller can read them.
+    const back: unknown[] = [];
+    caller.onMessage = (m) => back.push((m as { result: unknown }).result);
+    service.setPeerCapabilities?.(BATCH, peer);
+    await Promise.all(Array.from({ length: n }, (_, i) => service.send(peer, createResponse(`id-${i}`, i))));
+    await waitUntil(() => back.length >= n);
+    expect(back).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(service.stats.batchesSent).toBeGreaterThan(0);
+    expect(caller.stats.received).toBe(n);
+  });
+
+  it('a large message travels alone, between batches, without reordering anything', async () => {
+    const { caller, service } = await pair(layout);
+    caller.setPeerCapabilities?.(BATCH);
+    const big = Buffer.alloc(100_000, 3);
+    const { seen } = await burst(caller, service, 300, (i) => (i === 150 ? [i, big] : [i]));
+    expect(seen.map((m) => (m as { args: number[] }).args[0])).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(((seen[150] as { args: unknown[] }).args[1] as Buffer).equals(big)).toBe(true);
+    // Every message but the big one went in a batch.
+    expect(caller.stats.batchedMessages).toBe(299);
+  });
+
+  it('`batch: false` never packs, whatever the peer says', async () => {
+    const { caller, service } = await pair(layout, { batch: false });
+    expect(caller.capabilities?.batch).toBe(false);
+    caller.setPeerCapabilities?.(BATCH);
+    await burst(caller, service, 1_000);
+    expect(caller.stats.batchesSent ?? 0).toBe(0);
+  });
+
+  it('an empty capability list (a restarted worker that says less) turns batches off again', async () => {
+    const { caller, service } = await pair(layout);
+    caller.setPeerCapabilities?.(BATCH);
+    caller.setPeerCapabilities?.(new Set());
+    await burst(caller, service, 1_000);
+    expect(caller.stats.batchesSent ?? 0).toBe(0);
+  });
+});
+
+describe('receiving batches', () => {
+  it('delivers the good items of a hostile batch and drops the bad ones with their reasons', async () => {
+    const service = track(zmqTransport().service());
+    const endpoint = await service.bind();
+    const rejected: string[] = [];
+    service.onReject = (r) => rejected.push(r.reason);
+    const seen: string[] = [];
+    service.onMessage = (m) => seen.push((m as { function: string }).function);
+    const raw = track(new Dealer({ linger: 0 }));
+    raw.connect(endpoint);
+    const good = (fn: string) => encodeMessage(createCall({ function: fn, args: [] }));
+    const nested = encodeBatch('comlink_ipc_v4', [good('never')]);
+    await raw.send([EMPTY, encodeBatch('comlink_ipc_v4', [good('a'), Buffer.from([0x85]), nested, good('b')])]);
+    await waitUntil(() => seen.length + rejected.length >= 4);
+    expect(seen).toEqual(['a', 'b']);
+    expect(rejected).toEqual(['NOT_MSGPACK', 'UNKNOWN_TYPE']);
+    expect(service.stats).toMatchObject({ received: 2, dropped: 2 });
+  });
+
+  it('a batch over the receiver’s size limit is dropped whole, as any over-size message', async () => {
+    const service = track(zmqTransport({ maxMessageBytes: 4096 }).service());
+    const endpoint = await service.bind();
+    const seen: Message[] = [];
+    service.onMessage = (m) => seen.push(m);
+    const raw = track(new Dealer({ linger: 0 }));
+    raw.connect(endpoint);
+    const items = Array.from({ length: 50 }, () =>
+      encodeMessage(createCall({ function: 'f', args: ['x'.repeat(50)] })),
+    );
+    await raw.send([EMPTY, encodeBatch('comlink_ipc_v4', items)]);
+    await waitUntil(() => service.stats.dropped === 1);
+    expect(service.stats.droppedByReason.TOO_LARGE).toBe(1);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('sending batches that fail', () => {
+  it('every message of a batch nobody takes fails once, with SEND_TIMEOUT', async () => {
+    const caller = track(zmqTransport({ sendTimeoutMs: 200 }).caller());
+    await caller.bind();
+    caller.setPeerCapabilities?.(BATCH);
+    const failures: string[] = [];
+    const n = 50;
+    for (let i = 0; i < n; i++) {
+      const err = caller.post(createCall({ function: 'f', args: [i] }), (e) =>
+        failures.push((e as { code: string }).code),
+      );
+      expect(err).toBeUndefined();
+    }
+    await waitUntil(() => failures.length >= n, 5_000);
+    expect(failures).toEqual(Array(n).fill('SEND_TIMEOUT'));
+    expect(caller.stats).toMatchObject({ sendErrors: n, sent: 0, queued: 0 });
+  });
+});
