@@ -1,7 +1,8 @@
 /**
  * The latency study of issue 16 (item 7), "Latency below ZeroMQ's floor": sequential round trips
  * of bare zeromq.js frames over tcp://127.0.0.1 and over ipc://, a plain Node Unix-domain socket,
- * fork IPC, and Multifrost on its default private ipc:// channel and on TCP. Targets interleave
+ * fork IPC, and Multifrost on its default private ipc:// channel, on TCP and over the bench-only
+ * Unix-socket TransportFactory (parent and child unchanged). Targets interleave
  * within each round, each with a fresh child.
  *
  *   pnpm --filter @multifrost/bench latency-floor [target ...] [--rounds N] [--calls N]
@@ -18,6 +19,7 @@ const LABELS: Partial<Record<TargetName, string>> = {
   'fork-ipc': "fork IPC (serialization: 'advanced')",
   multifrost: 'Multifrost → Node, private ipc:// channel (default)',
   'multifrost-tcp': 'Multifrost → Node, tcp://127.0.0.1',
+  'multifrost-unix': 'Multifrost → Node over the prototype Unix-socket transport (unix-transport.ts)',
 };
 
 const args = process.argv.slice(2);
