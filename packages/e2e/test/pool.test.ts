@@ -223,6 +223,21 @@ describe('WorkerPool (Node workers)', () => {
     expect(await pool.listFunctions()).toEqual(expect.arrayContaining(['leak', 'pid', 'sleep']));
   });
 
+  it('a worker whose circuit opened is skipped, then gets one probe when it turns half-open, and serves again', async () => {
+    const pool = await nodePool({ size: 1, circuitBreaker: { failureThreshold: 1, resetTimeoutMs: 300 } });
+    const err = await pool
+      .with({ timeoutMs: 50 })
+      .call.sleep(2_000)
+      .catch((e: unknown) => e);
+    expect(codeOf(err)).toBe('TIMEOUT');
+    expect(pool.isHealthy).toBe(false);
+    // Queued, not refused with CIRCUIT_OPEN: it waits for the half-open probe and is that probe.
+    const queued = pool.call.sleep(1);
+    expect(pool.queueSize).toBe(1);
+    expect((await queued).pid).toBe(pool.pids[0]);
+    expect(pool.isHealthy).toBe(true);
+  });
+
   it('a script that fails at start: spawn rejects START_FAILED and leaves nothing running', async () => {
     const err = await WorkerPool.spawn(fixture('exits-at-once.ts'), { ...quiet, size: 2, env: home() }).catch(
       (e: unknown) => e,

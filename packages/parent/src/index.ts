@@ -1,6 +1,7 @@
 export { ParentWorker } from './parent-worker.js';
 export { WorkerPool } from './pool.js';
-export type { PoolHealth, PoolCloseOptions } from './pool.js';
+export type { PoolCloseOptions } from './pool.js';
+export type { PoolHealth } from './pool-health.js';
 export type {
   PoolSpawnOptions,
   PoolConnectOptions,

@@ -27,6 +27,9 @@ export function periodicReason(
   facts: RecycleFacts,
   now: number,
 ): { reason: RecycleReason; rssMb?: number } | undefined {
+  // Only a worker that has served calls: a fresh one over the limit (a limit below a new process's
+  // size) or idle since its start would otherwise be replaced again and again while nothing happens.
+  if (facts.calls === 0) return undefined;
   if (recycle.maxRssMb !== undefined && facts.pid !== undefined) {
     const rssMb = residentMb(facts.pid);
     if (rssMb !== undefined && rssMb > recycle.maxRssMb) return { reason: 'maxRssMb', rssMb: Math.round(rssMb) };

@@ -14,6 +14,8 @@ export class PoolSlot {
   calls = 0;
   readyAt = 0;
   idleSince: number | undefined;
+  /** The worker's circuit, as its events report it (read per dispatch, so no snapshot is taken). */
+  circuit: 'closed' | 'open' | 'half-open' = 'closed';
   /** The slot this one replaces, and why, for the 'worker-restart' event once it is ready. */
   replaces: { name: string; reason: 'exit' | 'recycle' | 'start-failed' } | undefined;
 
@@ -23,9 +25,14 @@ export class PoolSlot {
     readonly serviceId?: string,
   ) {}
 
-  /** Takes calls now: ready, not draining, and the worker itself is healthy. */
+  /**
+   * Takes calls now: ready, not draining, and the worker itself healthy; or its circuit is
+   * half-open and nothing is in flight here, so one call can be the probe that closes it (a pool
+   * that skipped half-open workers would leave their circuits open for good).
+   */
   get open(): boolean {
-    return this.state === 'ready' && this.worker !== undefined && this.worker.isHealthy;
+    if (this.state !== 'ready' || this.worker === undefined) return false;
+    return this.worker.isHealthy || (this.circuit === 'half-open' && this.inFlight === 0);
   }
 
   get pid(): number | undefined {
