@@ -93,6 +93,22 @@ export function runHandler(
   }
 }
 
+/**
+ * Runs one step of a call already started by `runHandler` (a stream's `next()` or `return()`) with
+ * its context reachable again: a generator's body runs inside `next()`, not inside the call that
+ * made the generator. `stored` is what `runHandler` returned for it.
+ */
+export function resumeHandler<R>(ctx: CallContext, stored: boolean, step: () => R): R {
+  if (stored) return storage.run(ctx, step);
+  const outer = running;
+  running = ctx;
+  try {
+    return step();
+  } finally {
+    running = outer;
+  }
+}
+
 /** Marks the end of a call started by `runHandler` with `stored: true`. */
 export function storedCallDone(): void {
   if (--storedCalls === 0) {

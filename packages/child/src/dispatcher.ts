@@ -6,6 +6,7 @@
  */
 import {
   LIST_FUNCTIONS_CALL,
+  STREAM_KEY,
   MultifrostError,
   createError,
   createResponse,
@@ -17,6 +18,8 @@ import {
 import { createDebug } from '@multifrost/protocol/internal';
 import { CallState } from './call-state.js';
 import { isThenable, runHandler, storedCallDone } from './call-context.js';
+import { StreamProducer, isStreamingMethod } from './stream-producer.js';
+import { MAX_STREAMS, StreamProducers } from './stream-producers.js';
 
 /** Per-call events; every use is behind `.enabled` so a worker pays nothing for it when off. */
 const callDebug = createDebug('multifrost:child:calls');
@@ -25,7 +28,8 @@ export type Method = (...args: unknown[]) => unknown;
 
 /** Where the dispatcher's answers go. Called synchronously, once per reply. */
 export interface ReplySink {
-  send(peer: Buffer, message: Message): void;
+  /** `false` when the message could not be sent and an error reply went in its place. */
+  send(peer: Buffer, message: Message): unknown;
 }
 
 export interface DispatcherOptions {
@@ -72,6 +76,9 @@ export class Dispatcher {
   private readonly active = new Map<string, CallState>();
   private readonly queue: Queued[] = [];
   private drained: (() => void) | undefined;
+  /** Names of the generator methods: they stream (stream-producer.ts), and only stream. */
+  private readonly streaming = new Set<string>();
+  private readonly streams = new StreamProducers();
 
   constructor(options: DispatcherOptions, sink: ReplySink) {
     this.owner = options.owner;
@@ -80,6 +87,22 @@ export class Dispatcher {
     this.limit = checkLimit('maxConcurrency', options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, 1);
     this.maxQueue = checkLimit('maxQueue', options.maxQueue ?? DEFAULT_MAX_QUEUE, 0);
     this.sink = sink;
+    for (const [name, method] of this.methods) if (isStreamingMethod(method)) this.streaming.add(name);
+  }
+
+  /** Streams being produced. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** A message came from `peer`: its streams are not orphaned. */
+  heard(peer: Buffer): void {
+    this.streams.heard(peer);
+  }
+
+  /** The parent took items of stream `id` and grants `credit` more. */
+  credit(id: string, credit: number): void {
+    this.streams.grant(id, credit);
   }
 
   /** Starts admitting calls. */
@@ -128,6 +151,11 @@ export class Dispatcher {
       this.replyError(peer, msg, { name: 'FunctionNotFoundError', message: `Function '${fn}' not found` });
       return;
     }
+    const window = msg.metadata?.[STREAM_KEY];
+    if (window !== undefined || (this.streaming.size > 0 && this.streaming.has(fn))) {
+      this.openStream(msg, peer, method, window);
+      return;
+    }
     if (this.active.size >= this.limit) {
       if (this.queue.length >= this.maxQueue) {
         // Refused, not held: a flood of calls costs one reply each instead of memory until it drains.
@@ -148,6 +176,7 @@ export class Dispatcher {
 
   /** The parent gave up on call `id`: abort it if it runs, drop it if it still waits. */
   cancel(id: string): void {
+    if (this.streams.size > 0 && this.streams.cancel(id)) return;
     const running = this.active.get(id);
     if (running) {
       if (callDebug.enabled) callDebug('call %s cancelled while running', id);
@@ -170,12 +199,75 @@ export class Dispatcher {
   async drain(graceMs: number): Promise<void> {
     this.accepting = false;
     for (const q of this.queue.splice(0)) this.replyError(q.peer, q.msg, SHUTTING_DOWN);
+    // A stream has no natural end to wait for: its consumer learns at once, and its finally runs.
+    this.streams.failAll(SHUTTING_DOWN);
     if (this.waitingCalls() === 0) return;
     const drained = new Promise<void>((resolve) => (this.drained = resolve));
     const timer = setTimeout(() => this.drained?.(), graceMs);
     await drained;
     clearTimeout(timer);
     for (const call of this.active.values()) call.abort(new MultifrostError('ABORTED', 'Worker is stopping'));
+  }
+
+  /**
+   * A call that opens a stream (`mf_stream`), or a plain call to a generator method: a mismatch
+   * gets an error reply saying which surface to use. Streams do not take call slots: a paused one
+   * costs nothing, and their number is capped on its own (MAX_STREAMS).
+   */
+  private openStream(msg: CallMessage, peer: Buffer, method: Method, window: unknown): void {
+    const fn = msg.function;
+    if (!this.streaming.has(fn)) {
+      this.replyError(peer, msg, {
+        name: 'NotAStreamError',
+        message: `${fn}() does not stream; call it with worker.call.${fn}()`,
+        code: 'NOT_A_STREAM',
+      });
+      return;
+    }
+    if (window === undefined) {
+      this.replyError(peer, msg, {
+        name: 'StreamingMethodError',
+        message: `${fn}() streams; iterate it with worker.stream.${fn}()`,
+        code: 'STREAMING_METHOD',
+      });
+      return;
+    }
+    if (typeof window !== 'number' || !Number.isSafeInteger(window) || window < 1) {
+      this.replyError(peer, msg, {
+        name: 'InvalidCallError',
+        message: `metadata.${STREAM_KEY} of a call to ${fn}() must be an int >= 1 (the initial credit), got ${String(window)}`,
+      });
+      return;
+    }
+    if (this.streams.size >= MAX_STREAMS) {
+      this.replyError(peer, msg, {
+        name: BUSY_ERROR_NAME,
+        message: `Worker is busy: ${this.streams.size} streams open (at most ${MAX_STREAMS})`,
+        code: 'BUSY',
+      });
+      return;
+    }
+    const call = new CallState(msg);
+    let made: { value: unknown; stored: boolean };
+    try {
+      made = runHandler(call, method, this.owner, msg.args);
+    } catch (err) {
+      call.dispose();
+      this.replyError(peer, msg, errorInitFrom(err));
+      return;
+    }
+    const producer = new StreamProducer(
+      msg,
+      peer,
+      call,
+      made.value as Iterator<unknown>,
+      made.stored,
+      window,
+      this.sink,
+      this.streams.remove,
+    );
+    this.streams.add(producer);
+    producer.start();
   }
 
   /**

@@ -28,10 +28,27 @@ export class ReplySender implements ReplySink {
     return this.inFlight;
   }
 
-  /** Sends a message; a response that cannot be encoded is replaced by an ENCODE error reply. */
-  send(peer: Buffer, message: Message): void {
+  /**
+   * Sends a message; a response or stream item that cannot be encoded is replaced by an ENCODE
+   * error reply, and `false` says so (a stream then ends).
+   */
+  send(peer: Buffer, message: Message): boolean {
     const err = this.post(peer, message);
-    if (err === undefined) return;
+    if (err === undefined) return true;
+    if ((err.code === 'ENCODE' || err.code === 'TOO_LARGE') && message.type === 'stream_item') {
+      const what = `Cannot send item ${message.seq} of the stream: ${err.message}`;
+      this.sendQuiet(
+        peer,
+        createError(
+          message.id,
+          err.code === 'TOO_LARGE'
+            ? { name: 'MessageTooLargeError', message: what, code: 'TOO_LARGE' }
+            : { name: 'EncodeError', message: what, code: 'ENCODE' },
+          message.app,
+        ),
+      );
+      return false;
+    }
     if ((err.code === 'ENCODE' || err.code === 'TOO_LARGE') && message.type === 'response') {
       const text = err.message.startsWith('result') ? `Cannot send the result: ${err.message}` : err.message;
       this.sendQuiet(
@@ -44,9 +61,10 @@ export class ReplySender implements ReplySink {
           message.app,
         ),
       );
-      return;
+      return false;
     }
     debug('send of %s %s failed: %s', message.type, message.id, err.message);
+    return false;
   }
 
   /** Sends a message nobody waits on (heartbeat echo, output, the encode fallback); failures are only logged. */

@@ -12,6 +12,7 @@ import {
   MAX_MESSAGE_BYTES_KEY,
   CAPABILITIES_KEY,
   CAP_BATCH,
+  CAP_STREAM,
   WORKER_CAPABILITIES_KEY,
   readCapabilities,
   MultifrostError,
@@ -47,6 +48,10 @@ import { PUBLIC_PARENT_LINK_WINDOW_MS, inferSpawner, linkWatch } from './public-
 import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
 
 const debug = createDebug('multifrost:child');
+
+/** What this worker understands beyond the public protocol (docs/protocol.md#capabilities). */
+const WITH_BATCH: readonly string[] = [CAP_BATCH, CAP_STREAM];
+const STREAM_ONLY: readonly string[] = [CAP_STREAM];
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -246,6 +251,8 @@ export class WorkerRuntime {
 
   private onMessage(msg: Message, peer: Buffer): void {
     this.forwarder?.noteMessage(peer, msg);
+    const dispatcher = this.dispatcher!;
+    if (dispatcher.streamCount > 0) dispatcher.heard(peer);
     switch (msg.type) {
       case 'call':
         this.dispatcher!.call(msg, peer);
@@ -255,6 +262,9 @@ export class WorkerRuntime {
         return;
       case 'cancel':
         this.dispatcher!.cancel(msg.id);
+        return;
+      case 'stream_credit':
+        dispatcher.credit(msg.id, msg.credit);
         return;
       case 'shutdown': {
         const accept = this.options.acceptRemoteShutdown ?? this.spawnEnv !== undefined;
@@ -278,7 +288,7 @@ export class WorkerRuntime {
     transport.setPeerCapabilities?.(readCapabilities(msg.metadata, CAPABILITIES_KEY), peer);
     const reply = createHeartbeatReply(msg);
     reply.metadata = { ...reply.metadata, [MAX_MESSAGE_BYTES_KEY]: transport.limits.maxMessageBytes };
-    if (transport.capabilities?.batch === true) reply.metadata[WORKER_CAPABILITIES_KEY] = [CAP_BATCH];
+    reply.metadata[WORKER_CAPABILITIES_KEY] = transport.capabilities?.batch === true ? WITH_BATCH : STREAM_ONLY;
     this.sender!.sendQuiet(peer, reply);
   }
 
