@@ -74,6 +74,28 @@ describe('WorkerPool (Python workers)', () => {
     expect(pool.metrics.workers.map((w) => w.calls)).toEqual([1, 1, 1, 1]);
   });
 
+  it('SIGKILL of a busy Python worker: exactly its one call rejects WORKER_EXITED, the queued calls run elsewhere', async () => {
+    const pool = await pyPool({ size: 2 });
+    const [victim, other] = pool.pids as [number, number];
+    const sent = 6;
+    const outcomes = Array.from({ length: sent }, () =>
+      pool.call.spin(200).then(
+        (r) => r.pid,
+        (e: unknown) => codeOf(e),
+      ),
+    );
+    expect(pool.queueSize).toBe(sent - 2);
+    await new Promise((r) => setTimeout(r, 80));
+    process.kill(victim, 'SIGKILL');
+    const results = await Promise.all(outcomes);
+    expect(results.filter((r) => r === 'WORKER_EXITED')).toHaveLength(1);
+    expect(results.filter((r) => typeof r === 'number')).toHaveLength(sent - 1);
+    expect(results).not.toContain(victim);
+    expect(results).toContain(other);
+    await waitFor(() => pool.pids.length === 2, 10_000, 'a replacement Python worker');
+    expect(pool.pids).not.toContain(victim);
+  });
+
   it('recycles a worker that grows past maxRssMb (measured from /proc), and the next call runs on its replacement', async () => {
     const pool = await pyPool({ size: 1, recycle: { maxRssMb: 60, checkIntervalMs: 50 } });
     const first = await pool.call.pid();
