@@ -50,7 +50,13 @@ def response_message(app: str, id_: str, result: Any) -> Dict[str, Any]:
 def error_fields(exc: BaseException) -> Dict[str, Any]:
     """`error` as the public peer writes it; `error_type` and `traceback` for callers that read them."""
     name = type(exc).__name__
+    # Only our own errors carry a code (streams.NotAStreamError...); a user's `.code` means something else.
+    code = getattr(type(exc), "_mf_error_code", None)
     if exc.__traceback__ is None:  # a rejection we made, never raised: there is no traceback to show
-        return {"error": f"{name}: {exc}", "error_type": name}
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return {"error": f"{name}: {exc}\n{tb}", "error_type": name, "traceback": tb}
+        fields = {"error": f"{name}: {exc}", "error_type": name}
+    else:
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        fields = {"error": f"{name}: {exc}\n{tb}", "error_type": name, "traceback": tb}
+    if isinstance(code, str):
+        fields["error_code"] = code
+    return fields

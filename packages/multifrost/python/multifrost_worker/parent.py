@@ -5,27 +5,30 @@ finds a running service in the registry (with `security={"curve": ...}`, only on
 CURVE key its entry names). Either way the caller waits for a heartbeat reply before the first
 call, because the wire has no ready message. `output=` receives the `stdout`/`stderr` messages a
 worker forwards (a Node service sends them only to callers that opt in, so it also opts in).
+`stream()` iterates a worker's generator method under a credit window (stream_reader).
 """
 from __future__ import annotations
 
 import os
 import subprocess
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import zmq
 
 from .curve import CurveClient
 from .messages import APP_V3, make_message, pack, unpack
 from .registry import ServiceRegistry
+from .stream_reader import CAP_STREAM, KEEPALIVE_S, InboundStream, StreamsUnsupported, iterate
 
 
 class RemoteCallError(Exception):
     """The worker raised or threw: `name` is the remote error class, `traceback` its stack if sent."""
 
-    def __init__(self, name: str, message: str, traceback_text: str = "") -> None:
+    def __init__(self, name: str, message: str, traceback_text: str = "", code: Optional[str] = None) -> None:
         super().__init__(f"{name}: {message}")
         self.name, self.message, self.traceback = name, message, traceback_text
+        self.code = code  # the worker's error_code (e.g. NOT_A_STREAM), when it sent one
 
 
 class WorkerExited(Exception):
@@ -45,6 +48,10 @@ class ParentWorker:
         self.process: Optional[subprocess.Popen] = None
         self._curve: Optional[CurveClient] = None
         self._timeout_hint = ""
+        self._label = "worker"
+        # What the worker's last heartbeat reply listed (mf_worker_caps); empty for public peers.
+        self._worker_caps: Tuple[str, ...] = ()
+        self._streams: Dict[str, InboundStream] = {}
 
     @classmethod
     def spawn(cls, command: List[str], app: str = APP_V3, env: Optional[Dict[str, str]] = None,
@@ -54,6 +61,7 @@ class ParentWorker:
         if security is not None:
             raise ValueError("security (CURVE) is for ParentWorker.connect: a spawned worker is reached only by its parent")
         worker = cls(app, output)
+        worker._label = f"worker {' '.join(command)!r}"
         port = worker.sock.bind_to_random_port("tcp://127.0.0.1")
         child_env = dict(os.environ, **(env or {}))
         child_env.update(COMLINK_ZMQ_PORT=str(port), COMLINK_WORKER_MODE="1", MULTIFROST_PARENT_PID=str(os.getpid()))
@@ -73,9 +81,11 @@ class ParentWorker:
         """`security={"curve": {"key": <our .key_secret or (public, secret)>, "server_key": <optional>}}`."""
         curve = CurveClient.from_option(security)  # bad keys fail here, before any socket exists
         worker = cls(app, output)
+        worker._label = f"service {service_id!r}"
         try:
             entry = (registry or ServiceRegistry()).lookup(service_id, timeout)
-            endpoint = f"tcp://127.0.0.1:{entry['port']}"
+            # A Redis entry says where the service is; a file entry is a port on this host.
+            endpoint = entry.get("endpoint") or f"tcp://127.0.0.1:{entry['port']}"
             if curve is not None:
                 curve.check_entry(service_id, entry)
                 curve.secure(worker.sock, service_id, endpoint)
@@ -104,10 +114,12 @@ class ParentWorker:
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            beat = make_message(self.app, "heartbeat", metadata={"hb_timestamp": time.time(), **self._opt_in()})
+            beat = make_message(self.app, "heartbeat", metadata={
+                "hb_timestamp": time.time(), "mf_caps": _PARENT_CAPS, **self._opt_in()})
             try:
                 self._send(beat, max(0.05, deadline - time.time()))
-                self._await(beat["id"], min(1.0, max(0.05, deadline - time.time())))
+                reply = self._await(beat["id"], min(1.0, max(0.05, deadline - time.time())))
+                self._worker_caps = _read_caps(reply.get("metadata"))
                 return
             except TimeoutError:
                 continue
@@ -166,7 +178,100 @@ class ParentWorker:
                 if message.get("id") in pending:
                     pending.discard(message["id"])
                     replies[message["id"]] = message
+                else:
+                    self._to_stream(message)
         return replies
+
+    def _to_stream(self, message: Dict[str, Any]) -> None:
+        # A stream's messages can arrive while a plain call waits; they wait in its (window-bounded) buffer.
+        st = self._streams.get(message.get("id"))  # type: ignore[arg-type]
+        if st is not None and st.deliver(message):
+            self._streams.pop(st.id, None)
+
+    def _pump_streams(self, st: InboundStream, deadline: Optional[float]) -> None:
+        """Reads the socket until `st` has an item or an outcome, granting keep-alives on the way."""
+        while not st.ready():
+            if self.process is not None and self.process.poll() is not None:
+                self._streams.pop(st.id, None)
+                raise WorkerExited(f"worker exited with code {self.process.returncode} during stream {st.label}")
+            now = time.time()
+            if deadline is not None and now >= deadline:
+                self._end_stream(st, cancel=True)
+                raise TimeoutError(f"stream {st.label} from {self._label} did not finish within its timeout")
+            self._keep_alive(now)
+            wait = 0.05 if deadline is None else min(0.05, max(0.001, deadline - now))
+            if self.sock.poll(int(wait * 1000) or 1):
+                frames = self.sock.recv_multipart()
+                if len(frames) != 2:
+                    continue
+                message = unpack(frames[1])
+                if not isinstance(message, dict):
+                    continue
+                if message.get("type") in ("stdout", "stderr"):
+                    if self._output is not None:
+                        self._output(message["type"], str(message.get("output", "")))
+                    continue
+                self._to_stream(message)
+
+    def _keep_alive(self, now: float) -> None:
+        # We send no periodic heartbeats, so a service would take a stream waiting on a slow producer for an
+        # abandoned one after 30 s of silence: a credit of 0 every few seconds says we are still here.
+        for st in list(self._streams.values()):
+            self._keep_alive_one(st, now)
+
+    def _keep_alive_one(self, st: InboundStream, now: Optional[float] = None) -> None:
+        if (now or time.time()) - st.last_sent >= KEEPALIVE_S:
+            grant, st.ungranted = st.ungranted, 0
+            self._grant(st, grant)
+
+    def _grant(self, st: InboundStream, credit: int) -> None:
+        st.last_sent = time.time()
+        try:
+            self.sock.send_multipart(
+                [b"", pack(make_message(self.app, "stream_credit", st.id, credit=credit))], zmq.NOBLOCK)
+        except zmq.ZMQError:  # no room: the next grant or keep-alive carries on
+            if credit:
+                st.ungranted += credit
+
+    def _end_stream(self, st: InboundStream, cancel: bool) -> None:
+        if self._streams.pop(st.id, None) is not None and cancel and not self.sock.closed:
+            try:
+                self.sock.send_multipart([b"", pack(make_message(self.app, "cancel", st.id))], zmq.NOBLOCK)
+            except zmq.ZMQError:
+                pass
+
+    def stream(self, function: str, *args: Any, window: int = 64, timeout: Optional[float] = None,
+               namespace: str = "default") -> Iterator[Any]:
+        """Iterates the items a generator method yields; at most `window` of them are ever in flight.
+
+        Credit goes back as items are consumed, so a slow loop holds the worker back instead of
+        filling memory. Leaving early (`break`, `close()`, garbage collection) cancels the stream and
+        the worker's generator runs its `finally`. A remote error is raised after the items sent
+        before it; `timeout` (seconds, default none) bounds the whole stream.
+        """
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise ValueError(f"window must be an int >= 1, got {window!r}")
+        if CAP_STREAM not in self._worker_caps:
+            raise StreamsUnsupported(
+                f"{self._label} does not support streams: it did not list the `stream` capability "
+                "(a public peer, or an older Multifrost)"
+            )
+        metadata: Dict[str, Any] = {"mf_stream": window, **self._opt_in()}
+        started = time.time()
+        deadline = None if timeout is None else started + timeout
+        if deadline is not None:
+            metadata["deadline"] = deadline
+        call = make_message(self.app, "call", function=function, args=list(args), namespace=namespace,
+                            client_name="multifrost_worker", metadata=metadata)
+        st = InboundStream(call["id"], f"{function}()", window)
+        self._streams[st.id] = st
+        try:
+            self._send(call, 30.0 if timeout is None else timeout)
+        except BaseException:
+            self._streams.pop(st.id, None)
+            raise
+        st.last_sent = time.time()
+        return iterate(self, st, deadline)
 
     def _call_message(self, function: str, args: Iterable[Any], namespace: str) -> Dict[str, Any]:
         return make_message(self.app, "call", function=function, args=list(args), namespace=namespace,
@@ -175,10 +280,7 @@ class ParentWorker:
     @staticmethod
     def _result(reply: Dict[str, Any]) -> Any:
         if reply.get("type") == "error":
-            text = reply.get("error", "")
-            name = reply.get("error_type") or (text.split(":", 1)[0] if ":" in text else "Error")
-            message = text[len(name) + 2:] if text.startswith(name + ": ") else text
-            raise RemoteCallError(name, message.split("\n", 1)[0], reply.get("traceback", ""))
+            raise remote_error(reply)
         return reply.get("result")
 
     def call(self, function: str, *args: Any, timeout: float = 30.0, namespace: str = "default") -> Any:
@@ -208,6 +310,8 @@ class ParentWorker:
         return results
 
     def close(self) -> None:
+        for st in list(self._streams.values()):
+            self._end_stream(st, cancel=True)
         if self.process is not None and self.process.poll() is None:
             try:
                 self.sock.send_multipart([b"", pack(make_message(self.app, "shutdown"))], zmq.NOBLOCK)
@@ -228,3 +332,23 @@ class ParentWorker:
         if not self.sock.closed:
             self.sock.close(0)
             self.ctx.term()
+
+
+def remote_error(reply: Dict[str, Any]) -> RemoteCallError:
+    text = str(reply.get("error", ""))
+    name = reply.get("error_type") or (text.split(":", 1)[0] if ":" in text else "Error")
+    message = text[len(name) + 2:] if text.startswith(name + ": ") else text
+    code = reply.get("error_code")
+    return RemoteCallError(name, message.split("\n", 1)[0], reply.get("traceback", ""),
+                           code if isinstance(code, str) else None)
+
+
+_PARENT_CAPS = [CAP_STREAM]
+
+
+def _read_caps(metadata: Any) -> Tuple[str, ...]:
+    # docs/protocol.md#capabilities: only string entries count, at most 32 names of at most 64 characters.
+    caps = metadata.get("mf_worker_caps") if isinstance(metadata, dict) else None
+    if not isinstance(caps, list) or len(caps) > 32:
+        return ()
+    return tuple(c for c in caps if isinstance(c, str) and len(c) <= 64)

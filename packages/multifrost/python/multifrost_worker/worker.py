@@ -5,6 +5,7 @@ call runs. Plain methods run one at a time, in arrival order, on a single call t
 never races itself); `async def` methods run on one asyncio loop on its own thread. Both hand
 their replies back to the socket thread through a queue and wake it through a socketpair. In
 connect mode, printed lines take the same road to the parents that asked for them (output_forwarding).
+A generator method (sync or async) streams its items under the parent's credit window (streams).
 
 The callable surface is read once, when run() starts (list_functions, then one lookup per name):
 a method a subclass or instance gains before run() is served, one added after it is not.
@@ -39,12 +40,23 @@ from .messages import (
 )
 from .private_channel import remove_orphaned_channel
 from .registry import ServiceRegistry, pid_alive
+from .streams import (
+    ASYNC,
+    CAP_STREAM,
+    StreamTable,
+    method_kind,
+    not_a_stream,
+    read_window,
+    streaming_method,
+)
 
 
 class ChildWorker:
     """Base class of a Python worker. Only `run`, `stop` and `list_functions` are reserved."""
 
     namespace = "default"
+    # Connect mode: a parent silent this long (no heartbeat, credit or call) has its streams cancelled.
+    _stream_silence_s = 30.0
 
     def __init__(self, service_id: Optional[str] = None, namespace: Optional[str] = None,
                  registry: Optional[ServiceRegistry] = None, security: Optional[Dict[str, Any]] = None) -> None:
@@ -63,11 +75,12 @@ class ChildWorker:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._calls: Optional[threading.Thread] = None
         self._jobs: "SimpleQueue[Optional[Tuple[Any, ...]]]" = SimpleQueue()
-        # name -> (bound method, is `async def`); filled by run() from list_functions().
-        self._surface: Optional[Dict[str, Tuple[Callable[..., Any], bool]]] = None
+        # name -> (bound method, streams.PLAIN/ASYNC/SYNC_GEN/ASYNC_GEN); filled by run() from list_functions().
+        self._surface: Optional[Dict[str, Tuple[Callable[..., Any], int]]] = None
         self._function_names: List[str] = []
         self._io_thread: Optional[int] = None
         self._output: Optional[OutputForwarder] = None
+        self._streams = StreamTable(self._reply, self._fail, self._jobs.put, lambda: self._loop)
 
     def list_functions(self) -> List[str]:
         base = set(dir(ChildWorker))
@@ -78,10 +91,10 @@ class ChildWorker:
 
     def _read_surface(self) -> None:
         names = list(self.list_functions())
-        surface: Dict[str, Tuple[Callable[..., Any], bool]] = {}
+        surface: Dict[str, Tuple[Callable[..., Any], int]] = {}
         for name in names:
             method = getattr(self, name)
-            surface[name] = (method, inspect.iscoroutinefunction(method))
+            surface[name] = (method, method_kind(method))
         self._function_names = names
         self._surface = surface
 
@@ -151,6 +164,7 @@ class ChildWorker:
             self._calls.start()
             self._serve(sock, wake_r)
         finally:
+            self._streams.cancel_all()  # queued ahead of the call thread's end, so sync generators' finally runs
             if self._output is not None:
                 self._output.uninstall()
             if registered:
@@ -175,8 +189,14 @@ class ChildWorker:
         wake_fd = wake_r.fileno()
         poller.register(wake_fd, zmq.POLLIN)
         packer = new_packer()  # only this thread encodes, so one Packer and its buffer serve every send
+        # Only a service has parents that can vanish unseen; a spawned worker dies with its parent.
+        silence_s = self._stream_silence_s if self._output is not None else 0.0
+        next_sweep = time.monotonic() + 1.0
         while not self._stopping:
             ready = dict(poller.poll(100))  # the timeout only bounds how late a stop is noticed
+            if silence_s and len(self._streams) and time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + min(1.0, silence_s / 4)
+                self._streams.cancel_silent(silence_s)
             if wake_fd in ready:
                 try:
                     while wake_r.recv(4096):
@@ -224,6 +244,9 @@ class ChildWorker:
             # call's output reaches its caller ahead of its result.
             if output is not None:
                 self._send_output(sock, packer)
+            if type(message) is bytes:  # a stream item, packed by its producer
+                _send(sock, peer, message, 0)
+                continue
             try:
                 payload = packer.pack(message)  # a failed pack resets the Packer, so it stays usable
             except Exception as exc:  # a result msgpack can't encode becomes an error reply
@@ -261,11 +284,17 @@ class ChildWorker:
         peer, app, kind = frames[0], message["app"], message.get("type")
         if self._output is not None:
             self._output.note_message(peer, message)
+        self._streams.heard(peer)
         if kind == "heartbeat":
             meta = message.get("metadata") or {}
-            if not meta.get("hb_response"):
+            if isinstance(meta, dict) and not meta.get("hb_response"):
                 self._reply(peer, make_message(app, "heartbeat", message["id"], metadata={
-                    "hb_timestamp": meta.get("hb_timestamp", time.time()), "hb_response": True}))
+                    "hb_timestamp": meta.get("hb_timestamp", time.time()), "hb_response": True,
+                    "mf_worker_caps": _WORKER_CAPS}))
+        elif kind == "stream_credit":
+            self._streams.credit(peer, message["id"], message.get("credit"))
+        elif kind == "cancel":
+            self._streams.cancel(peer, message["id"])
         elif kind == "shutdown":
             self.stop()
         elif kind == "call":
@@ -281,7 +310,11 @@ class ChildWorker:
             return self._fail(
                 peer, app, call_id, LookupError(f"Namespace '{message.get('namespace')}' is not served by this worker")
             )
+        meta = message.get("metadata")
+        window = meta.get("mf_stream") if isinstance(meta, dict) else None
         if name == LIST_FUNCTIONS_CALL:
+            if window is not None:
+                return self._fail(peer, app, call_id, not_a_stream(name))
             return self._reply(peer, response_message(app, call_id, list(self._function_names)))
         if name.startswith("_"):
             return self._fail(peer, app, call_id, AttributeError(f"Cannot call private method '{name}'"))
@@ -290,8 +323,18 @@ class ChildWorker:
             return self._fail(peer, app, call_id, AttributeError(f"Function '{name}' not found"))
         if not isinstance(args, list):
             return self._fail(peer, app, call_id, TypeError("Invalid args: expected an array"))
-        method, is_async = entry
-        if is_async:
+        method, kind = entry
+        if window is not None:
+            if kind <= ASYNC:
+                return self._fail(peer, app, call_id, not_a_stream(name))
+            try:
+                self._streams.open(peer, app, call_id, name, method, kind, args, read_window(window))
+            except ValueError as exc:
+                return self._fail(peer, app, call_id, exc)
+            return None
+        if kind > ASYNC:
+            return self._fail(peer, app, call_id, streaming_method(name))
+        if kind == ASYNC:
             asyncio.run_coroutine_threadsafe(method(*args), self._loop).add_done_callback(  # type: ignore[arg-type]
                 self._settler(peer, app, call_id)
             )
@@ -322,6 +365,12 @@ class ChildWorker:
             job = jobs.get()
             if job is None:
                 return
+            if type(job) is not tuple:  # a turn of a sync generator's stream (streams.StreamTable)
+                try:
+                    job()
+                except Exception:  # the stream reports its own errors; this thread must go on regardless
+                    pass
+                continue
             peer, app, call_id, method, args = job
             try:
                 result = method(*args)
@@ -345,6 +394,8 @@ def _send(sock: zmq.Socket, peer: bytes, payload: bytes, flags: int) -> None:
 
 
 _HIGH_WATER_MARK = 10_000
+# What our heartbeat replies announce (docs/protocol.md#capabilities); never `batch`, which we don't send or read.
+_WORKER_CAPS = [CAP_STREAM]
 # A plain int: pyzmq's flag enums make every `|` a Python-level enum call.
 _SNDMORE = int(zmq.SNDMORE)
 _NOBLOCK = int(zmq.NOBLOCK)
