@@ -1,7 +1,8 @@
 // `npm run setup`: everything a fresh clone needs, then the main example. Needs only Node ≥ 20.19,
 // npm and python3 (with venv). Safe to re-run: each step is skipped or quick when already done.
 //   1. pnpm 12.4.2 (npm i -g) · 2. pnpm install --frozen-lockfile · 3. pnpm build
-//   4. .venv with the multifrost-worker Python module (packages/multifrost/python) and its deps
+//   4. .venv with the multifrost-worker Python module (packages/multifrost/python) and its deps,
+//      the Redis client (redis-py) included · 4b. redis-server for the Redis registry's tests (Debian, as root)
 //   5. pnpm example            (--no-example skips it)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,8 @@ import path from 'node:path';
 import { repoRoot, venvDir, venvPython } from './python-bin.mjs';
 
 const PNPM = '12.4.2';
+// The Python Redis client the Redis registry's tests use (the module's `redis` extra says only >=4.2).
+const PY_REDIS = 'redis==8.1.0';
 const pythonModule = path.join(repoRoot, 'packages', 'multifrost', 'python');
 const stamp = path.join(venvDir, '.multifrost-worker.sha256');
 const win = process.platform === 'win32';
@@ -48,6 +51,9 @@ must('pnpm', ['build']);
 step('Python: .venv with multifrost-worker');
 setUpPython();
 
+step('redis-server (the Redis registry tests)');
+setUpRedisServer();
+
 if (!process.argv.includes('--no-example')) {
   step('pnpm example');
   must('pnpm', ['example']);
@@ -72,7 +78,7 @@ function setUpPython() {
   const current = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
   if (
     current === hash &&
-    run(venvPython, ['-c', 'import multifrost_worker, zmq, msgpack, psutil'], { quiet: true }).ok
+    run(venvPython, ['-c', 'import multifrost_worker, zmq, msgpack, psutil, redis'], { quiet: true }).ok
   ) {
     console.log('multifrost-worker is installed and up to date');
     return;
@@ -86,22 +92,46 @@ function setUpPython() {
     '--no-input',
     '-q',
     ...(current ? ['--force-reinstall'] : []),
-    pythonModule,
+    `${pythonModule}[redis]`,
+    PY_REDIS,
   ];
   if (!run(venvPython, pip).ok)
     fail(
-      'pip could not install packages/multifrost/python into .venv (it needs PyPI for pyzmq, msgpack, psutil and hatchling).',
+      'pip could not install packages/multifrost/python into .venv (it needs PyPI for pyzmq, msgpack, psutil, redis and hatchling).',
     );
   writeFileSync(stamp, `${hash}\n`);
   const versions = run(
     venvPython,
     [
       '-c',
-      'import zmq, msgpack, psutil; print("pyzmq", zmq.__version__, "libzmq", zmq.zmq_version(), "msgpack", msgpack.version, "psutil", psutil.__version__)',
+      'import zmq, msgpack, psutil, redis; print("pyzmq", zmq.__version__, "libzmq", zmq.zmq_version(), "msgpack", msgpack.version, "psutil", psutil.__version__, "redis", redis.__version__)',
     ],
     { quiet: true },
   );
   console.log(`installed multifrost-worker (${versions.out})`);
+}
+
+/**
+ * The Redis registry's tests run a real redis-server (on a port of their own, never 6379). They are
+ * skipped without one, except under CI, so CI installs it where it can: Debian's package, as root.
+ */
+function setUpRedisServer() {
+  if (run('redis-server', ['--version'], { quiet: true }).ok) {
+    console.log('redis-server is installed');
+    return;
+  }
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || !run('apt-get', ['--version'], { quiet: true }).ok) {
+    const note = 'redis-server is not installed (Debian/Ubuntu: apt-get install redis-server)';
+    if (process.env.CI) fail(`${note}; under CI the Redis registry tests must run.`);
+    console.log(`${note}: the Redis registry tests will be skipped.`);
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => spawnSync('apt-get', args, { cwd: repoRoot, stdio: 'inherit', env }).status === 0;
+  if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', 'redis-server'])) {
+    fail('`apt-get install -y redis-server` failed (see above).');
+  }
 }
 
 /** $PYTHON, else python3 (Windows: py -3, python); at least 3.8. */

@@ -406,3 +406,27 @@ def _check_timeout(timeout: Any) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
         raise ValueError(f"A registry timeout must be a non-negative number of seconds, got {timeout!r}")
     return float(timeout)
+
+
+def default_registry() -> Any:
+    """The registry MULTIFROST_REGISTRY names, as the TypeScript peers read it: unset (or `file`) the
+    file registry in MULTIFROST_HOME, `file:///dir` the file registry there, `redis://…`/`rediss://…`
+    the Redis registry (redis_registry.RedisRegistry); anything else is refused at once."""
+    url = os.environ.get("MULTIFROST_REGISTRY", "").strip()
+    if url in ("", "file"):
+        return ServiceRegistry()
+    if url.startswith("file:"):
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        return ServiceRegistry(home=url2pathname(urlsplit(url).path))
+    if url.startswith(("redis://", "rediss://")):
+        from .redis_registry import RedisRegistry
+
+        return RedisRegistry(url)
+    from .redis_registry import mask_password
+
+    raise ValueError(
+        f"MULTIFROST_REGISTRY is not a registry URL: {mask_password(url)!r}; use redis://host:6379/0, "
+        "file:///a/dir, or leave it unset for the file registry in MULTIFROST_HOME"
+    )
