@@ -33,10 +33,10 @@ export type MultifrostErrorCode =
   | 'SHUTTING_DOWN'
   // The worker refused the call unrun: its slots and queue were full (try again later).
   | 'BUSY'
-  // A message over a side's size limit (maxMessageBytes): refused before sending, or answered by the receiver.
-  | 'TOO_LARGE'
   // A worker pool refused the call unrun: its own queue (maxQueue) was full.
   | 'QUEUE_FULL'
+  // A message over a side's size limit (maxMessageBytes): refused before sending, or answered by the receiver.
+  | 'TOO_LARGE'
   // CURVE (connect mode): the handshake failed, the key was refused, or the service's key is not the expected one.
   | 'AUTH_FAILED'
   // Asked for something this build or transport cannot do (CURVE without libsodium, CURVE over the in-memory transport).
