@@ -18,7 +18,7 @@ import zmq
 
 from .curve import CurveClient
 from .messages import APP_V3, make_message, pack, unpack
-from .registry import ServiceRegistry
+from .registry import ServiceRegistry, default_registry
 from .stream_reader import CAP_STREAM, KEEPALIVE_S, InboundStream, StreamsUnsupported, iterate
 
 
@@ -83,7 +83,7 @@ class ParentWorker:
         worker = cls(app, output)
         worker._label = f"service {service_id!r}"
         try:
-            entry = (registry or ServiceRegistry()).lookup(service_id, timeout)
+            entry = (registry or default_registry()).lookup(service_id, timeout)
             # A Redis entry says where the service is; a file entry is a port on this host.
             endpoint = entry.get("endpoint") or f"tcp://127.0.0.1:{entry['port']}"
             if curve is not None:

@@ -39,7 +39,7 @@ from .messages import (
     unpack,
 )
 from .private_channel import remove_orphaned_channel
-from .registry import ServiceRegistry, pid_alive
+from .registry import ServiceRegistry, default_registry, pid_alive
 from .streams import (
     ASYNC,
     CAP_STREAM,
@@ -65,7 +65,7 @@ class ChildWorker:
         self._curve = CurveService.from_option(security)
         if namespace is not None:
             self.namespace = namespace
-        self.registry = registry or ServiceRegistry()
+        self.registry = registry or default_registry()
         self._stopping = False
         # deque append/popleft are atomic, and cheaper than queue.Queue's lock and condition per reply.
         self._replies: "deque[Tuple[bytes, Dict[str, Any]]]" = deque()
