@@ -18,6 +18,7 @@ export const PUBLIC_PACKAGES = [
   '@multifrost/protocol',
   '@multifrost/transport-zmq',
   '@multifrost/registry',
+  '@multifrost/registry-redis',
   '@multifrost/parent',
   '@multifrost/child',
 ] as const;
