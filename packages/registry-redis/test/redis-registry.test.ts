@@ -235,6 +235,21 @@ describe.skipIf(!redisInstalled)('RedisServiceRegistry on a real redis-server', 
     expect((await reg.lookup('survivor'))?.endpoint).toBe(again.entry.endpoint);
   });
 
+  it('a Redis that stops answering fails calls with REGISTRY_UNAVAILABLE after commandTimeoutMs, then recovers', async () => {
+    const reg = registry({ commandTimeoutMs: 300 });
+    const lease = await reg.register('frozen', async () => 'tcp://127.0.0.1:7300');
+    server.freeze(true);
+    try {
+      const err = await failure(reg.lookup('frozen'));
+      expect(err.code).toBe('REGISTRY_UNAVAILABLE');
+      expect(err.message).toMatch(/timed out/i);
+    } finally {
+      server.freeze(false);
+    }
+    expect((await reg.lookup('frozen'))?.endpoint).toBe('tcp://127.0.0.1:7300');
+    expect(await reg.unregister(lease)).toBe(true);
+  });
+
   it('a closed registry says so', async () => {
     const reg = registry();
     await reg.close();

@@ -76,6 +76,11 @@ export class RedisServer {
     proc.stdout!.resume();
   }
 
+  /** SIGSTOP / SIGCONT: a Redis that accepts connections but never answers, like a host cut off mid-link. */
+  freeze(frozen: boolean): void {
+    this.proc?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** SIGKILL, as a crashed Redis (nothing saved: it comes back empty). */
   async stop(): Promise<void> {
     const proc = this.proc;
@@ -84,6 +89,7 @@ export class RedisServer {
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGKILL');
+      proc.kill('SIGCONT');
     });
   }
 
