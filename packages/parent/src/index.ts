@@ -24,7 +24,8 @@ export type {
   RestartInfo,
   ParentWorkerEvents,
 } from './options.js';
-export type { Remote, UntypedApi, WorkerView } from './proxy.js';
+export type { Remote, Streams, StreamView, UntypedApi, WorkerView } from './proxy.js';
+export { RemoteStream } from './remote-stream.js';
 export type { Wire } from './wire-type.js';
 export type { MetricsSnapshot } from './metrics.js';
 export type { CircuitState, CircuitBreakerOptions } from './circuit-breaker.js';

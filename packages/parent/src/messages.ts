@@ -225,6 +225,10 @@ export function protocolErrorCode(name: string, message: string): MultifrostErro
       return 'BUSY';
     case 'MessageTooLargeError':
       return 'TOO_LARGE';
+    case 'NotAStreamError':
+      return 'NOT_A_STREAM';
+    case 'StreamingMethodError':
+      return 'STREAMING_METHOD';
   }
   if (name === 'Error' || name === 'AttributeError' || name === 'TypeError') {
     if (/^Function '[^']*' not found/.test(message) || /^'[^']*' is not callable$/.test(message))

@@ -21,6 +21,19 @@ export interface MetricsSnapshot {
   circuit: { state: CircuitState; trips: number; consecutiveFailures: number };
   /** Messages the transport dropped as malformed. */
   droppedMessages: number;
+  /**
+   * Streams (docs/streaming.md): opened, open now, and how the others ended; items received, and
+   * the bytes of the binary and string items among them (strings counted in characters).
+   */
+  streams: {
+    opened: number;
+    open: number;
+    ended: number;
+    failed: number;
+    cancelled: number;
+    items: number;
+    bytes: number;
+  };
   /** Unix ms when the snapshot was taken. */
   timestamp: number;
 }
@@ -61,6 +74,8 @@ export class Metrics {
   timeouts = 0;
   restarts = 0;
   heartbeatMisses = 0;
+  /** Stream counters, kept by stream-table.ts. */
+  readonly streams = { opened: 0, ended: 0, failed: 0, cancelled: 0, items: 0, bytes: 0 };
   private readonly latency = new Ring(LATENCY_SAMPLES);
   private readonly rtt = new Ring(RTT_SAMPLES);
   private rttLast: number | undefined;
@@ -115,6 +130,10 @@ export class Metrics {
       restarts: this.restarts,
       circuit: extra.circuit,
       droppedMessages: extra.droppedMessages,
+      streams: {
+        ...this.streams,
+        open: this.streams.opened - this.streams.ended - this.streams.failed - this.streams.cancelled,
+      },
       timestamp: Date.now(),
     };
   }

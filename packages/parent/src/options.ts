@@ -40,6 +40,13 @@ export interface CallOptions {
    * @example { metadata: { traceId: 'abc123' } }
    */
   metadata?: Record<string, unknown>;
+  /**
+   * Streams only: the most items held for one stream before the worker must wait (its credit
+   * window). Credit goes back as items are taken, half a window at a time.
+   * @default the worker's `streamWindow` (64)
+   * @example worker.with({ streamWindow: 8 }).stream.frames(video)
+   */
+  streamWindow?: number;
 }
 
 export interface ParentWorkerOptions {
@@ -56,6 +63,12 @@ export interface ParentWorkerOptions {
    * @default 60000
    */
   defaultTimeoutMs?: number;
+  /**
+   * Items held per stream before its producer pauses (docs/streaming.md#backpressure). A stream
+   * has no timeout unless `with({ timeoutMs })` gives one: `defaultTimeoutMs` is for calls.
+   * @default 64
+   */
+  streamWindow?: number;
   /**
    * Application heartbeat interval; 0 disables periodic heartbeats.
    * @default 5000

@@ -11,12 +11,15 @@ import {
   APP_V4,
   CAPABILITIES_KEY,
   CAP_BATCH,
+  CAP_STREAM,
+  STREAM_KEY,
   DEFAULT_NAMESPACE,
   MAX_MESSAGE_BYTES_KEY,
   MultifrostError,
   appIdFor,
   createCall,
   createCancel,
+  createStreamCredit,
   readCapabilities,
   WORKER_CAPABILITIES_KEY,
   type AppId,
@@ -36,7 +39,18 @@ import * as messages from './messages.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import type { CallOptions, ConnectOptions, ParentWorkerEvents, ParentWorkerOptions, SpawnOptions } from './options.js';
 import { OutputSink } from './output-sink.js';
-import { createCallProxy, type Remote, type UntypedApi, type WorkerView } from './proxy.js';
+import {
+  createCallProxy,
+  createStreamProxy,
+  type Remote,
+  type StreamView,
+  type Streams,
+  type UntypedApi,
+  type WorkerView,
+} from './proxy.js';
+import { RemoteStream } from './remote-stream.js';
+import { badStreamWindow, streamClosed, streamsUnsupported } from './stream-messages.js';
+import { StreamTable } from './stream-table.js';
 import { SpawnSupervisor, spawnPlan } from './spawn-supervisor.js';
 import type { WorkerHost, WorkerStrategy } from './strategy.js';
 import { transportFactory } from './transport-option.js';
@@ -46,11 +60,18 @@ const debug = createDebug('multifrost:parent');
 
 const NO_CAPABILITIES: ReadonlySet<string> = new Set();
 
+const DEFAULT_STREAM_WINDOW = 64;
+
 type State = 'starting' | 'ready' | 'restarting' | 'failed' | 'closing' | 'closed';
 
-export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvents> implements WorkerView<T> {
+export class ParentWorker<T = UntypedApi>
+  extends EventEmitter<ParentWorkerEvents>
+  implements WorkerView<T>, StreamView<T>
+{
   /** Calls with the default options: `await worker.call.add(1, 2)`. */
   readonly call: Remote<T>;
+  /** Streams of a worker's generator methods: `for await (const t of worker.stream.tokens('hi'))`. */
+  readonly stream: Streams<T>;
   readonly name: string;
   readonly mode: 'spawn' | 'connect';
 
@@ -62,6 +83,10 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   private appCandidates: readonly AppId[] | undefined;
   private readonly transport: CallerTransport;
   private readonly calls: CallTable;
+  private readonly streams: StreamTable;
+  private readonly streamWindow: unknown;
+  /** Streams opened while the worker restarts: opened (or failed) once that is decided. */
+  private streamsWaiting: (() => void)[] = [];
   private readonly circuit: CircuitBreaker | undefined;
   private readonly heartbeat: HeartbeatMonitor;
   private readonly metricsData = new Metrics();
@@ -97,6 +122,18 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       cancel: (id) => void this.transport.send(createCancel(id, this.app)).catch(() => {}),
     };
     this.calls = new CallTable(this.name, sender, this.metricsData, this.circuit);
+    this.streamWindow = options.streamWindow ?? DEFAULT_STREAM_WINDOW;
+    this.streams = new StreamTable(
+      this.name,
+      {
+        post: sender.post,
+        cancel: sender.cancel,
+        credit: (id, n) => void this.transport.send(createStreamCredit(id, n, this.app)).catch(() => {}),
+      },
+      this.metricsData,
+      this.circuit,
+      () => this.heartbeat.intervalMs <= 0,
+    );
     const self = this;
     this.heartbeat = new HeartbeatMonitor(heartbeatOptions(options), {
       get app() {
@@ -116,10 +153,25 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     // Our own size limit rides on every probe, so the worker refuses over-size replies before sending;
     // so does what we understand beyond the public protocol.
     this.heartbeat.addMetadata({ [MAX_MESSAGE_BYTES_KEY]: this.transport.limits.maxMessageBytes });
-    const caps = this.transport.capabilities?.batch === true ? [CAP_BATCH] : [];
-    if (caps.length > 0) this.heartbeat.addMetadata({ [CAPABILITIES_KEY]: caps });
+    const caps = this.transport.capabilities?.batch === true ? [CAP_BATCH, CAP_STREAM] : [CAP_STREAM];
+    this.heartbeat.addMetadata({ [CAPABILITIES_KEY]: caps });
     this.transport.onReject = (rej) => {
       // A reply over our size limit: its call learns why now, not at its timeout.
+      if (rej.id && (rej.type === 'stream_item' || rej.type === 'stream_end' || rej.type === 'error')) {
+        const detail = rej.detail;
+        const failed = this.streams.fail(
+          rej.id,
+          (fn) =>
+            new MultifrostError(
+              'PROTOCOL',
+              `A message of the stream of ${fn}() from ${this.name} could not be read: ${detail}`,
+              {
+                details: { worker: this.name, function: fn },
+              },
+            ),
+        );
+        if (failed) return;
+      }
       if (!rej.id || (rej.type !== 'response' && rej.type !== 'error')) return;
       if (rej.reason === 'TOO_LARGE')
         this.calls.fail(rej.id, (p) => messages.replyTooLarge(this.name, p.fn, rej.detail));
@@ -146,6 +198,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     this.strategy = strategy(this.host);
     this.mode = this.strategy.mode;
     this.call = createCallProxy<T>((fn, args) => this.invoke(fn, args, {}));
+    this.stream = createStreamProxy<T>((fn, args) => this.makeStream(fn, args, {}));
   }
 
   /**
@@ -186,10 +239,11 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   }
 
   /** A view of this worker whose calls use these options: `worker.with({ timeoutMs: 500 }).call.f()`. */
-  with(options: CallOptions): WorkerView<T> {
+  with(options: CallOptions): WorkerView<T> & StreamView<T> {
     const fixed = { ...options };
     return {
       call: createCallProxy<T>((fn, args) => this.invoke(fn, args, fixed)),
+      stream: createStreamProxy<T>((fn, args) => this.makeStream(fn, args, fixed)),
       callFunction: <R = unknown>(fn: string, args: unknown[] = [], more: CallOptions = {}) =>
         this.invoke(fn, args, { ...fixed, ...more }) as Promise<R>,
       listFunctions: () => listFunctions((fn) => this.invoke(fn, [], fixed)),
@@ -287,6 +341,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
       restartFailed: (error) => {
         this.state = 'failed';
         this.calls.rejectWaiting(() => error);
+        this.flushWaitingStreams();
         this.emit('restart-failed', error);
       },
     };
@@ -306,6 +361,7 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     if (emitNow) this.emit('ready');
     else setImmediate(() => this.state === 'ready' && this.emit('ready'));
     this.calls.flushWaiting();
+    this.flushWaitingStreams();
   }
 
   private async shutdownAfterFailedStart(): Promise<void> {
@@ -325,6 +381,8 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
   private onLost(info: ExitInfo, restarting: boolean): void {
     this.setPeerCapabilities(NO_CAPABILITIES);
     this.heartbeat.stop();
+    // Never replayed by a restart: the items already read cannot be taken back.
+    this.streams.failAll((fn) => messages.exitedInFlight(this.name, fn, info), false);
     this.calls.rejectAll((p) => messages.exitedInFlight(this.name, p.fn, info), true);
     this.circuit?.failure();
     this.state = restarting ? 'restarting' : 'failed';
@@ -335,6 +393,9 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     const wasStarting = this.state === 'starting';
     this.state = 'closing';
     this.heartbeat.stop();
+    // Cancels go out before the shutdown, so each producer's finally runs while it can still be told.
+    this.streams.failAll((fn) => streamClosed(this.name, fn), true);
+    this.flushWaitingStreams();
     this.calls.rejectWaiting((p) => messages.closed(this.name, p.fn, 'was closed before the call was sent'));
     if (wasStarting && this.startPromise) await this.startPromise.catch(() => undefined);
     await this.strategy.close();
@@ -377,12 +438,81 @@ export class ParentWorker<T = UntypedApi> extends EventEmitter<ParentWorkerEvent
     return this.calls.add(msg, fn, ms, signal, admitted === 'probe', state === 'ready');
   }
 
+  /** `worker.stream.fn(...)`: nothing is sent until the first `next()` (openStream). */
+  private makeStream(fn: string, args: unknown[], options: CallOptions): RemoteStream<unknown> {
+    const w = options.streamWindow ?? this.streamWindow;
+    const window = typeof w === 'number' && Number.isSafeInteger(w) && w >= 1 ? w : DEFAULT_STREAM_WINDOW;
+    return new RemoteStream(fn, window, (stream) => this.openStream(fn, args, options, stream, window));
+  }
+
+  /**
+   * Opens a stream: the same state, abort and circuit checks as a call, then the capability (a
+   * worker that never said `stream` would answer with silence or an error per item), then the call
+   * with `mf_stream`. A stream asked while the worker restarts opens once it is back.
+   */
+  private openStream(
+    fn: string,
+    args: unknown[],
+    options: CallOptions,
+    stream: RemoteStream<unknown>,
+    window: number,
+  ): void {
+    const fail = (err: Error) => stream.fail(err, 'neutral', false);
+    const state = this.state;
+    if (state === 'closing' || state === 'closed')
+      return fail(messages.closed(this.name, fn, state === 'closing' ? 'is closing' : 'is closed'));
+    if (state === 'failed') return fail(this.strategy.notRunning(fn));
+    const signal = options.signal;
+    if (signal?.aborted) return fail(messages.aborted(this.name, fn, signal.reason));
+    if (state !== 'ready') {
+      this.streamsWaiting.push(() => this.openStream(fn, args, options, stream, window));
+      return;
+    }
+    const w = options.streamWindow ?? this.streamWindow;
+    if (w !== window) return fail(badStreamWindow(w));
+    if (!this.peerCaps.has(CAP_STREAM)) return fail(streamsUnsupported(this.name, fn));
+    let ms: number;
+    try {
+      ms = timeoutMs(options.timeoutMs, 'timeoutMs', Infinity);
+    } catch (err) {
+      return fail(err as Error);
+    }
+    const circuit = this.circuit;
+    const admitted = circuit ? circuit.admit() : true;
+    if (admitted === false)
+      return fail(messages.circuitOpen(this.name, fn, circuit!.consecutiveFailures, circuit!.resetTimeoutMs));
+    const extra = this.heartbeat.callMetadata;
+    const metadata: Record<string, unknown> = { ...extra, ...options.metadata, [STREAM_KEY]: window };
+    if (Number.isFinite(ms)) metadata.deadline = (Date.now() + ms) / 1000;
+    const msg = createCall({
+      function: fn,
+      args,
+      namespace: options.namespace ?? DEFAULT_NAMESPACE,
+      app: this.app,
+      clientName: options.clientName ?? this.clientName,
+      metadata,
+    });
+    this.streams.add(msg, fn, stream, ms, signal, admitted === 'probe');
+  }
+
+  private flushWaitingStreams(): void {
+    if (this.streamsWaiting.length === 0) return;
+    const waiting = this.streamsWaiting;
+    this.streamsWaiting = [];
+    for (const open of waiting) open();
+  }
+
   private onMessage(msg: Message): void {
     switch (msg.type) {
       case 'response':
         return this.calls.onResponse(msg.id, msg.result);
       case 'error':
+        if (this.streams.size > 0 && this.streams.onError(msg)) return;
         return this.calls.onError(msg);
+      case 'stream_item':
+        return this.streams.onItem(msg);
+      case 'stream_end':
+        return this.streams.onEnd(msg);
       case 'heartbeat': {
         // The worker's size limit (when it says): calls it would refuse fail here, unsent.
         const theirs = msg.metadata?.[MAX_MESSAGE_BYTES_KEY];
