@@ -126,17 +126,32 @@ abstract class UnixTransportBase {
     this.onPeersChanged?.(this.links.size);
     socket.on(
       'data',
-      frameReader((body) => {
-        const got = decodeMessage(body, this.limits);
-        if (!got.ok) {
+      frameReader(
+        (body) => {
+          const got = decodeMessage(body, this.limits);
+          if (!got.ok) {
+            this.stats.dropped++;
+            this.stats.droppedByReason[got.reason]++;
+            this.onReject?.(got, link.id);
+            return;
+          }
+          this.stats.received++;
+          this.deliver(got.message, link);
+        },
+        this.limits.maxMessageBytes,
+        (length) => {
+          // A stream has no frame boundary to skip to: drop the link, as libzmq drops an oversized message's peer.
+          const rejection: Rejection = {
+            ok: false,
+            reason: 'TOO_LARGE',
+            detail: `unix transport: frame of ${length} bytes announced, limit ${this.limits.maxMessageBytes}`,
+          };
           this.stats.dropped++;
-          this.stats.droppedByReason[got.reason]++;
-          this.onReject?.(got, link.id);
-          return;
-        }
-        this.stats.received++;
-        this.deliver(got.message, link);
-      }),
+          this.stats.droppedByReason.TOO_LARGE++;
+          this.onReject?.(rejection, link.id);
+          socket.destroy();
+        },
+      ),
     );
     socket.on('error', () => {});
     socket.once('close', () => {

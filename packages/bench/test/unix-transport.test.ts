@@ -73,4 +73,24 @@ describe('unix transport (bench prototype)', () => {
     }
     expect(existsSync(path.dirname(file))).toBe(false);
   });
+
+  it('refuses a frame announced over maxMessageBytes without buffering it, and drops that link', async () => {
+    const service = unixTransport().service();
+    const rejected: string[] = [];
+    service.onReject = (r) => rejected.push(r.reason);
+    const endpoint = await service.bind();
+    const liar = createConnection(endpoint.slice('unix://'.length));
+    try {
+      await new Promise((r) => liar.once('connect', r));
+      const closed = new Promise((r) => liar.once('close', r));
+      liar.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+      await closed;
+      expect(rejected).toEqual(['TOO_LARGE']);
+      expect(service.stats.droppedByReason.TOO_LARGE).toBe(1);
+      expect(service.connectedPeers).toBe(0);
+    } finally {
+      liar.destroy();
+      await service.close();
+    }
+  });
 });

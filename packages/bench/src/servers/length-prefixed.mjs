@@ -3,13 +3,17 @@
 
 /**
  * Calls `onFrame(body)` for each whole frame. Chunks are kept as a list and joined once a frame is
- * complete, so a 16 MiB frame arriving in 64 KiB pieces costs one copy, not one per piece.
+ * complete, so a 16 MiB frame arriving in 64 KiB pieces costs one copy, not one per piece. A frame
+ * announced larger than `maxBytes` is never buffered: `onTooLarge(length)` is called and the
+ * reader stops (the stream can no longer be parsed; the caller closes it).
  */
-export function frameReader(onFrame) {
+export function frameReader(onFrame, maxBytes = Number.POSITIVE_INFINITY, onTooLarge = () => {}) {
+  let stopped = false;
   let chunks = [];
   let have = 0;
   let need = -1;
   return (chunk) => {
+    if (stopped) return;
     chunks.push(chunk);
     have += chunk.length;
     for (;;) {
@@ -19,6 +23,12 @@ export function frameReader(onFrame) {
         need = chunks[0].readUInt32LE(0);
         chunks[0] = chunks[0].subarray(4);
         have -= 4;
+        if (need > maxBytes) {
+          stopped = true;
+          chunks = [];
+          onTooLarge(need);
+          return;
+        }
       }
       if (have < need) return;
       const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have);
