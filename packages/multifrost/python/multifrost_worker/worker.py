@@ -65,7 +65,8 @@ class ChildWorker:
         self._curve = CurveService.from_option(security)
         if namespace is not None:
             self.namespace = namespace
-        self.registry = registry or default_registry()
+        # None until connect mode needs one: a spawned worker never reads MULTIFROST_REGISTRY.
+        self.registry = registry
         self._stopping = False
         # deque append/popleft are atomic, and cheaper than queue.Queue's lock and condition per reply.
         self._replies: "deque[Tuple[bytes, Dict[str, Any]]]" = deque()
@@ -142,6 +143,8 @@ class ChildWorker:
                 if self._curve is not None:
                     self._curve.secure(ctx, sock, f"multifrost-{self.service_id}")
                 port = sock.bind_to_random_port("tcp://127.0.0.1")
+                if self.registry is None:
+                    self.registry = default_registry()
                 self.registry.register(
                     self.service_id, port, curve_public_key=self._curve.public_key if self._curve else None
                 )
