@@ -81,7 +81,7 @@ export function renderBlock(
 ): string {
   return `${TABLE_START}
 Measured ${meta.date} on ${meta.machine}; load average before the run ${meta.load}.
-Command: \`${meta.command}\` (${meta.rounds} interleaved rounds, every target in a fresh parent process
+Command: \`${meta.command}\` (${meta.rounds} interleaved round${meta.rounds === 1 ? '' : 's'}, every target in a fresh parent process
 with a fresh child in each round; ${meta.seconds} s in all). Each figure is the median over the rounds; the
 ratio after it is the median of its per-round ratios to the best column of that round (so 1.00× is
 the best, a throughput below 1 and a latency or cost above 1 are worse).

@@ -121,7 +121,8 @@ function machine(): string {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const args = process.argv.slice(2);
+  // `pnpm bench -- --rounds 5` passes the `--` through; it is not an option.
+  const args = process.argv.slice(2).filter((a) => a !== '--');
   const value = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
