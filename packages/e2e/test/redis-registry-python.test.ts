@@ -112,6 +112,32 @@ describe.skipIf(!redisInstalled)('the Python module on the Redis registry', () =
     expect((await registry.lookup('ts-redis'))?.pid).toBe(ts.proc.pid);
   });
 
+  it('a TS or Python service given a MULTIFROST_REGISTRY that is no registry URL stops at once, saying so', async () => {
+    for (const [command, args] of [
+      [PYTHON, [fixture('redis-python-service.py')]],
+      [process.execPath, ['--import', tsx, fixture('math-worker.ts')]],
+    ] as const) {
+      const { home, cleanup: rm } = tempHome();
+      cleanup.push(rm);
+      const proc = spawn(command, [...args], {
+        env: {
+          ...process.env,
+          MF_SERVICE_ID: 'bad-url',
+          MULTIFROST_HOME: home,
+          MULTIFROST_REGISTRY: 'redis//oops',
+          COMLINK_ZMQ_PORT: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise((r) => proc.on('exit', r));
+      expect(code).not.toBe(0);
+      expect(out).toContain('MULTIFROST_REGISTRY is not a registry URL');
+    }
+  });
+
   it('a SIGKILLed Python service is gone from Redis once its lease runs out; while alive it renews', async () => {
     const { proc, ready } = python('py-doomed');
     await ready;
