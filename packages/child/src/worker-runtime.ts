@@ -11,7 +11,6 @@ import {
   DEFAULT_NAMESPACE,
   MAX_MESSAGE_BYTES_KEY,
   CAPABILITIES_KEY,
-  CAP_BATCH,
   CAP_STREAM,
   WORKER_CAPABILITIES_KEY,
   readCapabilities,
@@ -27,6 +26,7 @@ import { createDebug } from '@multifrost/protocol/internal';
 import type { ServiceRegistry } from '@multifrost/registry';
 import {
   tcpEndpoint,
+  wireCapabilityNames,
   zmqTransport,
   type ServiceTransport,
   type TransportFactory,
@@ -49,10 +49,6 @@ import { takeSpawnEnv, type SpawnEnv } from './spawn-env.js';
 
 const debug = createDebug('multifrost:child');
 
-/** What this worker understands beyond the public protocol (docs/protocol.md#capabilities). */
-const WITH_BATCH: readonly string[] = [CAP_BATCH, CAP_STREAM];
-const STREAM_ONLY: readonly string[] = [CAP_STREAM];
-
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export class WorkerRuntime {
@@ -64,6 +60,8 @@ export class WorkerRuntime {
   private readonly lifecycle: ProcessLifecycle;
   private readonly durations: WorkerDurations;
   private state: State = 'idle';
+  /** The `mf_worker_caps` list, made once from the transport's features. */
+  private capabilityNames: string[] | undefined;
   private transport: ServiceTransport | undefined;
   private sender: ReplySender | undefined;
   private dispatcher: Dispatcher | undefined;
@@ -288,7 +286,9 @@ export class WorkerRuntime {
     transport.setPeerCapabilities?.(readCapabilities(msg.metadata, CAPABILITIES_KEY), peer);
     const reply = createHeartbeatReply(msg);
     reply.metadata = { ...reply.metadata, [MAX_MESSAGE_BYTES_KEY]: transport.limits.maxMessageBytes };
-    reply.metadata[WORKER_CAPABILITIES_KEY] = transport.capabilities?.batch === true ? WITH_BATCH : STREAM_ONLY;
+    // What this worker understands beyond the public protocol (docs/protocol.md#capabilities).
+    this.capabilityNames ??= [...wireCapabilityNames(transport.capabilities), CAP_STREAM];
+    reply.metadata[WORKER_CAPABILITIES_KEY] = this.capabilityNames;
     this.sender!.sendQuiet(peer, reply);
   }
 

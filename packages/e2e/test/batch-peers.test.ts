@@ -1,5 +1,5 @@
 /**
- * Batches only between peers that both listed `batch` (issue 16): a parent never batches toward a
+ * Batches and payload frames only between peers that both listed them (issue 16): a parent never batches toward a
  * worker that did not say so, even one that echoes the parent's own capability list back; our
  * child never batches toward a parent that did not say so; and between our own parent and child
  * many calls in flight do travel in batches, with every result right.
@@ -22,22 +22,26 @@ afterEach(async () => {
 interface Stats {
   batchesSent?: number;
   batchedMessages?: number;
+  framedMessages?: number;
 }
 const transportStats = (w: ParentWorker): Stats => (w as unknown as { transport: { stats: Stats } }).transport.stats;
 
 describe('batches and peers that did not list them', () => {
-  it('a worker that echoes the parent’s capability list back never receives a batch', async () => {
+  it('a worker that echoes the parent’s capability list back never receives a batch or payload frames', async () => {
     const w = await ParentWorker.spawn(fixture('batch-spy-child.mjs'), 'node', quiet);
     cleanup.push(() => w.close());
     const results = await Promise.all(Array.from({ length: 2_000 }, (_, i) => w.call.add!(i, 1)));
     expect(results).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
+    expect(await w.call.size!(Buffer.alloc(1 << 20))).toBe(1 << 20);
     const types = (await w.call.types!()) as Record<string, number>;
     expect(types.call).toBeGreaterThanOrEqual(2_000);
     expect(types.batch).toBeUndefined();
+    expect(types.extraFrames).toBeUndefined();
     expect(transportStats(w).batchesSent ?? 0).toBe(0);
+    expect(transportStats(w).framedMessages ?? 0).toBe(0);
   });
 
-  it('a parent that sends no capabilities gets every reply alone from our child', async () => {
+  it('a parent that sends no capabilities gets every reply alone, in two frames, from our child', async () => {
     const packr = new Packr({ useRecords: false });
     const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
     const dealer = new Dealer({ linger: 0 });
@@ -58,20 +62,23 @@ describe('batches and peers that did not list them', () => {
     const types: string[] = [];
     const results = new Map<string, unknown>();
     const reader = (async () => {
-      for await (const [, payload] of dealer) {
+      for await (const [, payload, ...extra] of dealer) {
         const msg = unpackr.unpack(payload!) as { type: string; id: string; result?: unknown };
-        types.push(msg.type);
+        types.push(extra.length > 0 ? `${msg.type} with ${extra.length} extra frames` : msg.type);
         if (msg.type === 'response') results.set(msg.id, msg.result);
-        if (results.size === 2_000) return;
+        if (results.size === 2_001) return;
       }
     })();
     await waitFor(() => types.includes('heartbeat'), 15_000, 'the heartbeat reply');
     for (let i = 0; i < 2_000; i++) {
       await send({ id: `c-${i}`, type: 'call', function: 'add', args: [i, 1], namespace: 'default' });
     }
+    const big = Buffer.alloc(1 << 20, 9);
+    await send({ id: 'echo', type: 'call', function: 'echo', args: [big], namespace: 'default' });
     await reader;
     expect(types.filter((t) => t !== 'response' && t !== 'heartbeat')).toEqual([]);
     expect(results.get('c-1999')).toBe(2_000);
+    expect(Buffer.from(results.get('echo') as Uint8Array).equals(big)).toBe(true);
   });
 
   it('between our own parent and child, calls in flight travel in batches and all come back right', async () => {
@@ -84,5 +91,10 @@ describe('batches and peers that did not list them', () => {
     expect(transportStats(w).batchedMessages).toBeGreaterThan(n / 2);
     // A lone call after the burst still works (and leaves alone).
     expect(await w.call.add!(2, 3)).toBe(5);
+    // A large binary value travels as a payload frame, both ways, and arrives intact.
+    const big = Buffer.alloc(2 << 20);
+    big.writeUInt32BE(0xdeadbeef, big.length - 4);
+    expect(((await w.call.echo!(big)) as Buffer).equals(big)).toBe(true);
+    expect(transportStats(w).framedMessages).toBe(1);
   });
 });

@@ -10,7 +10,6 @@ import {
   APP_V3,
   APP_V4,
   CAPABILITIES_KEY,
-  CAP_BATCH,
   CAP_STREAM,
   STREAM_KEY,
   DEFAULT_NAMESPACE,
@@ -26,7 +25,7 @@ import {
   type Message,
 } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
-import type { CallerTransport } from '@multifrost/transport-zmq';
+import { wireCapabilityNames, type CallerTransport } from '@multifrost/transport-zmq';
 import { CallTable, type CallSender } from './call-table.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ConnectSession, connectPlan } from './connect-session.js';
@@ -153,7 +152,7 @@ export class ParentWorker<T = UntypedApi>
     // Our own size limit rides on every probe, so the worker refuses over-size replies before sending;
     // so does what we understand beyond the public protocol.
     this.heartbeat.addMetadata({ [MAX_MESSAGE_BYTES_KEY]: this.transport.limits.maxMessageBytes });
-    const caps = this.transport.capabilities?.batch === true ? [CAP_BATCH, CAP_STREAM] : [CAP_STREAM];
+    const caps = [...wireCapabilityNames(this.transport.capabilities), CAP_STREAM];
     this.heartbeat.addMetadata({ [CAPABILITIES_KEY]: caps });
     this.transport.onReject = (rej) => {
       // A reply over our size limit: its call learns why now, not at its timeout.

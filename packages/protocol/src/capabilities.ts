@@ -16,6 +16,8 @@ export const WORKER_CAPABILITIES_KEY = 'mf_worker_caps';
 
 /** Several messages packed into one `batch` message (see batch.ts). */
 export const CAP_BATCH = 'batch';
+/** Large binary values as ZeroMQ frames after the payload (see payload-frames.ts). */
+export const CAP_FRAMES = 'frames';
 /** Streams: `mf_stream` on a call, then `stream_item` / `stream_end` / `stream_credit` (docs/protocol.md#streams). */
 export const CAP_STREAM = 'stream';
 /** Call metadata key opening a stream; its value is the initial credit (the parent's window). */

@@ -9,7 +9,8 @@ import { MultifrostError } from './errors.js';
 import type { Message } from './messages.js';
 import { makeFaithfulDecoder, mayHaveRenamedKey } from './proto-keys.js';
 import { exactSizeSettings, packExactSize } from './exact-size.js';
-import { NegativeZero, binaryTally, needsPreparing, prepareValue } from './values.js';
+import { PAYLOAD_FRAME_MIN_BYTES } from './payload-frames.js';
+import { NegativeZero, binaryTally, frameSink, needsPreparing, prepareValue } from './values.js';
 
 /**
  * -0 as float64 (`cb 80 00 .. 00`): written as raw bytes through msgpackr's `pack` hook, so no
@@ -71,31 +72,45 @@ export function decodeValue(bytes: Uint8Array): unknown {
  * Encodes a message. Each top-level key is checked with its own name as the path root, so a bad
  * argument is reported as `args[1].cb: functions cannot be sent`. A message over
  * `limits.maxMessageBytes` is refused before it reaches a socket.
+ *
+ * With `frames` (toward a peer that listed the `frames` capability), binary values of 64 KiB or
+ * more are pushed onto it instead of being copied into the payload, which refers to them by index
+ * (payload-frames.ts); the caller sends them as frames after the payload, in that order.
  */
-export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> = {}): Buffer {
+export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> = {}, frames?: Uint8Array[]): Buffer {
   const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   const src = message as unknown as Record<string, unknown>;
   let prepared: Record<string, unknown> | undefined;
   binaryTally.bytes = 0;
-  for (const key in src) {
-    const item = src[key];
-    if (!needsPreparing(item)) continue;
-    const next = prepareValue(item, key, maxDepth);
-    if (next !== item) {
-      prepared ??= { ...src };
-      prepared[key] = next;
+  if (frames !== undefined) {
+    frameSink.frames = frames;
+    frameSink.minBytes = PAYLOAD_FRAME_MIN_BYTES;
+  }
+  try {
+    for (const key in src) {
+      const item = src[key];
+      if (!needsPreparing(item)) continue;
+      const next = prepareValue(item, key, maxDepth);
+      if (next !== item) {
+        prepared ??= { ...src };
+        prepared[key] = next;
+      }
     }
+  } finally {
+    frameSink.frames = undefined;
   }
   const ready = prepared ?? src;
   // Read straight after the walk: a nested encode (a getter that encodes) would zero it later.
   const big = binaryTally.bytes >= exactSizeSettings.minBinaryBytes;
   const bytes = (big ? packExactSize(packr, ready) : undefined) ?? packr.pack(ready);
   const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
-  if (bytes.length > max) {
+  let size = bytes.length;
+  if (frames !== undefined) for (const frame of frames) size += frame.byteLength;
+  if (size > max) {
     throw new MultifrostError(
       'ENCODE',
-      `${message.type} message is ${bytes.length} bytes, over the ${max}-byte limit (maxMessageBytes)`,
-      { details: { size: bytes.length, limit: max } },
+      `${message.type} message is ${size} bytes, over the ${max}-byte limit (maxMessageBytes)`,
+      { details: { size, limit: max } },
     );
   }
   return bytes;
@@ -110,10 +125,11 @@ export function payloadForSend(
   message: Message,
   limits: Partial<ProtocolLimits>,
   closed: boolean,
+  frames?: Uint8Array[],
 ): Buffer | MultifrostError {
   if (closed) return new MultifrostError('CLOSED', `Cannot send ${String(message?.type)}: the transport is closed`);
   try {
-    return encodeMessage(message, limits);
+    return encodeMessage(message, limits, frames);
   } catch (err) {
     return err instanceof MultifrostError
       ? err

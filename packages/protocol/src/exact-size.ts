@@ -6,7 +6,7 @@
  * unchanged.
  */
 import type { Packr } from 'msgpackr';
-import { NegativeZero } from './values.js';
+import { FrameRef, NegativeZero } from './values.js';
 
 /** Below this many bytes of binary values, msgpackr's shared scratch buffer is cheaper. */
 export const EXACT_SIZE_MIN_BINARY_BYTES = 64 * 1024;
@@ -23,6 +23,8 @@ const MSGPACKR_END_SLACK = 10;
 const HEADER = 5;
 /** float64, int64, uint64: marker + 8 bytes. */
 const NUMBER = 9;
+/** A payload frame reference: fixext 4 (marker, type, 4 bytes). */
+const FRAME_REF = 6;
 /** Timestamp ext with 96-bit payload: marker, length, type, 12 bytes. */
 const DATE = 15;
 
@@ -60,6 +62,7 @@ export function encodedSizeBound(value: unknown): number {
   }
   if (value instanceof Date) return DATE;
   if (value instanceof NegativeZero) return NUMBER;
+  if (value instanceof FrameRef) return FRAME_REF;
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return -1;
   let size = HEADER;

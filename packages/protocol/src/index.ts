@@ -21,6 +21,7 @@ export {
   CAPABILITIES_KEY,
   WORKER_CAPABILITIES_KEY,
   CAP_BATCH,
+  CAP_FRAMES,
   CAP_STREAM,
   STREAM_KEY,
   readCapabilities,

@@ -9,6 +9,7 @@ import { decodeValue } from './codec.js';
 import { peekHeader } from './peek-header.js';
 import { MESSAGE_TYPES, type Message } from './messages.js';
 import { MAX_BATCH_ITEMS } from './batch.js';
+import { MAX_PAYLOAD_FRAMES, withPayloadFrames } from './payload-frames.js';
 
 /** Why an incoming frame set was dropped; the transports keep one counter per entry. */
 export const REJECT_REASONS = [
@@ -170,15 +171,15 @@ export function validateMessage(value: unknown): Validated {
  * An over-size payload is not decoded, but its header keys are read (peek-header.ts) so that a call
  * can still be answered with an error that names it.
  */
-function tooLarge(payload: Uint8Array, max: number): Rejection {
+function tooLarge(payload: Uint8Array, max: number, size = payload.length): Rejection {
   const head = peekHeader(payload);
   const what = head.type === 'call' && head.function ? `call to ${head.function}()` : 'payload';
-  const extra: Partial<Rejection> = { size: payload.length, limit: max };
+  const extra: Partial<Rejection> = { size, limit: max };
   if (head.id) extra.id = head.id;
   if (head.type) extra.type = head.type;
   if (head.function) extra.function = head.function;
   if (head.app && isAppId(head.app)) extra.app = head.app;
-  return reject('TOO_LARGE', `${what} is ${payload.length} bytes, over the ${max}-byte limit (maxMessageBytes)`, extra);
+  return reject('TOO_LARGE', `${what} is ${size} bytes, over the ${max}-byte limit (maxMessageBytes)`, extra);
 }
 
 /**
@@ -252,11 +253,13 @@ export function parseFrames(
   const expected = receiver === 'child' ? 3 : 2;
   const peer = receiver === 'child' && frames.length > 0 ? toBuffer(frames[0]!) : undefined;
   let result: FramesResult;
-  if (frames.length !== expected) {
+  if (frames.length < expected) {
     result = reject(
       'FRAME_COUNT',
       `received ${frames.length} frames, expected ${expected} (${receiver === 'child' ? '[routing_id, empty, payload]' : '[empty, payload]'})`,
     );
+  } else if (frames.length > expected) {
+    result = decodeFramed(frames, expected, receiver, limits);
   } else if (frames[expected - 2]!.length !== 0) {
     result = reject('DELIMITER', `delimiter frame has ${frames[expected - 2]!.length} bytes, expected an empty frame`);
   } else {
@@ -264,6 +267,46 @@ export function parseFrames(
     result = decodeMessage(frames[expected - 1]!, limits);
   }
   if (peer !== undefined) result.peer = peer;
+  return result;
+}
+
+/**
+ * A frame set longer than the layout: a message with payload frames (payload-frames.ts), if its
+ * payload refers to every extra frame. A payload that refers to none is a peer that sent stray
+ * frames, refused as FRAME_COUNT as before payload frames existed.
+ */
+function decodeFramed(
+  frames: readonly Uint8Array[],
+  expected: number,
+  receiver: 'child' | 'parent',
+  limits: Partial<ProtocolLimits>,
+): FramesResult {
+  const wrongCount = (): Rejection =>
+    reject(
+      'FRAME_COUNT',
+      `received ${frames.length} frames, expected ${expected} (${receiver === 'child' ? '[routing_id, empty, payload]' : '[empty, payload]'})`,
+    );
+  const extra = frames.slice(expected);
+  if (extra.length > MAX_PAYLOAD_FRAMES || frames[expected - 2]!.length !== 0) return wrongCount();
+  const payload = frames[expected - 1]!;
+  const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
+  let size = payload.length;
+  for (const frame of extra) size += frame.length;
+  if (size > max) return tooLarge(payload, max, size);
+  const { value: result, referenced, unused } = withPayloadFrames(extra, () => decodeMessage(payload, limits));
+  if (referenced === 0) return wrongCount();
+  if (!result.ok) return result;
+  if (unused >= 0) {
+    return reject(
+      'FRAME_COUNT',
+      `frame ${expected + unused} follows the payload but the payload does not refer to it`,
+      {
+        app: result.message.app,
+        id: result.message.id,
+        type: result.message.type,
+      },
+    );
+  }
   return result;
 }
 

@@ -18,6 +18,28 @@ const EXACT_INT_LIMIT = 2 ** 53;
 export class NegativeZero {}
 export const NEGATIVE_ZERO = new NegativeZero();
 
+/** A binary value sent as ZeroMQ frame `index` after the payload (payload-frames.ts). */
+export class FrameRef {
+  constructor(readonly index: number) {}
+}
+
+/**
+ * Where the walk moves large binary values while a framed message is encoded: undefined (the
+ * usual case) keeps every value inline. Module-level like `binaryTally`: walks are synchronous.
+ */
+export const frameSink: { frames: Uint8Array[] | undefined; minBytes: number } = { frames: undefined, minBytes: 0 };
+
+/** A binary value: inline (counted for the exact-size encoder) or moved out into a frame. */
+function binary(bytes: Uint8Array): unknown {
+  const frames = frameSink.frames;
+  if (frames !== undefined && bytes.byteLength >= frameSink.minBytes) {
+    frames.push(bytes);
+    return new FrameRef(frames.length - 1);
+  }
+  binaryTally.bytes += bytes.byteLength;
+  return bytes;
+}
+
 /**
  * Bytes of binary values the walks have seen since the caller last zeroed it: the encoder reads it
  * to pick an exactly sized output buffer for big payloads (exact-size.ts) without a second walk.
@@ -150,22 +172,13 @@ function walk(value: unknown, depth: number, maxDepth: number, base: number): un
   }
   if (value === null) return value;
   const obj = value as object;
-  if (obj instanceof Uint8Array) {
-    binaryTally.bytes += obj.byteLength;
-    return obj;
-  }
+  if (obj instanceof Uint8Array) return binary(obj);
   if (obj instanceof Date) {
     if (Number.isNaN(obj.getTime())) fail('invalid Date cannot be sent');
     return obj;
   }
-  if (ArrayBuffer.isView(obj)) {
-    binaryTally.bytes += obj.byteLength;
-    return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength);
-  }
-  if (obj instanceof ArrayBuffer) {
-    binaryTally.bytes += obj.byteLength;
-    return Buffer.from(obj);
-  }
+  if (ArrayBuffer.isView(obj)) return binary(Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength));
+  if (obj instanceof ArrayBuffer) return binary(Buffer.from(obj));
   if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
   for (let i = base; i < ancestors.length; i++) if (ancestors[i] === obj) fail('circular reference');
   ancestors.push(obj);

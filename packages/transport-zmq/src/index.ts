@@ -17,6 +17,7 @@ export {
 } from './curve-keys.js';
 export type { CurveCertificate, CurveKeyPair, CurveKeyPairSource, CurvePublicKeySource } from './curve-keys.js';
 export { assertCurveAvailable } from './curve-support.js';
+export { wireCapabilityNames } from './capability-names.js';
 export { z85Decode, z85Encode, isCurveKey } from './z85.js';
 export type {
   BindOptions,

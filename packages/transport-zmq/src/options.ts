@@ -53,6 +53,7 @@ export interface ResolvedOptions {
   host: string;
   sendTimeoutMs: number;
   batch: boolean;
+  payloadFrames: boolean;
   limits: ProtocolLimits;
   warn: (message: string) => void;
   socket: ZmqSocketOptions;
@@ -129,6 +130,7 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedOptions 
     host: options.host ?? '127.0.0.1',
     sendTimeoutMs,
     batch: flag('batch', options.batch, true),
+    payloadFrames: flag('payloadFrames', options.payloadFrames, true),
     limits,
     warn: options.onWarning ?? ((message) => debug('warning: %s', message)),
     socket,

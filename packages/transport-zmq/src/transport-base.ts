@@ -5,6 +5,7 @@
  */
 import {
   CAP_BATCH,
+  CAP_FRAMES,
   MultifrostError,
   encodeBatch,
   parseFrames,
@@ -59,6 +60,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   private readonly peerLimits = new Map<string, ProtocolLimits>();
   /** Peers (routing id in latin1; '' for a DEALER's one peer) that listed the `batch` capability. */
   private readonly batchPeers = new Set<string>();
+  /** Peers that listed `frames`: large binary values go to them as frames after the payload. */
+  private readonly framePeers = new Set<string>();
   private readonly bound: string[] = [];
   private readonly connected = new Set<string>();
   private endpointValue: string | undefined;
@@ -77,7 +80,11 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     this.host = resolved.host;
     this.warn = resolved.warn;
     this.socket = make(resolved.socket);
-    this.capabilities = { curve: capability.curve === true, batch: resolved.batch };
+    this.capabilities = {
+      curve: capability.curve === true,
+      batch: resolved.batch,
+      payloadFrames: resolved.payloadFrames,
+    };
     this.stats = createStats();
     this.writer = new WriterQueue(this.socket, resolved.sendTimeoutMs, this.stats, () => this.describe(), packBatch);
   }
@@ -162,6 +169,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     if (!this.connected.delete(endpoint) || this.closedFlag) return;
     // Whoever answers at the next endpoint has to say again what it understands.
     this.batchPeers.clear();
+    this.framePeers.clear();
     try {
       this.socket.disconnect(endpoint);
     } catch (err) {
@@ -200,12 +208,22 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   ): Error | undefined {
     // A ROUTER's head is [routing id, empty]; a DEALER's only [empty].
     const limits = this.peerLimits.size === 0 ? this.limits : this.limitsFor(head.length > 1 ? head[0] : undefined);
-    const payload = payloadForSend(message, limits, this.closedFlag);
+    const framed = this.framePeers.size > 0 && this.framePeers.has(head.length > 1 ? head[0]!.toString('latin1') : '');
+    const frames: Uint8Array[] | undefined = framed ? [] : undefined;
+    const payload = payloadForSend(message, limits, this.closedFlag, frames);
     if (payload instanceof MultifrostError) {
       this.stats.sendErrors++;
       return limits === this.limits ? payload : overPeerLimit(payload, message, limits.maxMessageBytes);
     }
     head.push(payload);
+    if (frames !== undefined && frames.length > 0) {
+      // Sent by reference (zeromq.js does not copy a frame this large): the caller's bytes go out as they are.
+      for (const frame of frames)
+        head.push(Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+      this.stats.framedMessages = (this.stats.framedMessages ?? 0) + 1;
+      this.writer.post(head, onError, onSent, message);
+      return undefined;
+    }
     let batchKey: string | undefined;
     if (this.batchPeers.size > 0 && payload.length <= BATCH_ITEM_MAX_BYTES) {
       const key = head.length > 1 ? head[0]!.toString('latin1') : '';
@@ -217,6 +235,11 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
 
   setPeerCapabilities(caps: ReadonlySet<string>, peer?: Buffer): void {
     const key = peer ? peer.toString('latin1') : '';
+    if (this.capabilities.payloadFrames && caps.has(CAP_FRAMES)) {
+      if (this.framePeers.has(key) || this.framePeers.size < MAX_PEER_LIMITS) this.framePeers.add(key);
+    } else {
+      this.framePeers.delete(key);
+    }
     // A peer whose own limit is low gets no batches: a full batch could exceed it.
     const roomy = (this.peerLimits.get(key)?.maxMessageBytes ?? this.limits.maxMessageBytes) >= BATCH_MIN_PEER_LIMIT;
     if (!this.capabilities.batch || !caps.has(CAP_BATCH) || !roomy) {

@@ -39,6 +39,13 @@ export interface TransportOptions {
    * to fill: only messages already queued are packed. Default true; false sends every message alone.
    */
   batch?: boolean;
+  /**
+   * Send binary values of 64 KiB or more as ZeroMQ frames after the payload, toward peers that
+   * listed the `frames` capability (our own parent and child; never a public peer), so neither side
+   * copies them. Such a value is sent by reference: do not change its bytes until the call settles.
+   * Default true; false keeps every value inside the payload.
+   */
+  payloadFrames?: boolean;
   /** Called for warnings (non-loopback bind, ...). Default: a `multifrost:transport` debug line. */
   onWarning?: (message: string) => void;
 }
@@ -61,6 +68,8 @@ export interface TransportStats {
    */
   batchesSent?: number;
   batchedMessages?: number;
+  /** Messages sent with payload frames (large binary values as frames of their own). */
+  framedMessages?: number;
   /**
    * Connections refused at the handshake: another peer was admitted
    * (`bind(_, { acceptOnlyFirstPeer: true })`), or, on a CURVE server (`bind(_, { curve })`), the
@@ -139,6 +148,8 @@ export interface TransportCapabilities {
    * on heartbeats only when their transport says so.
    */
   batch?: boolean;
+  /** Sends and reads large binary values as frames after the payload (docs/protocol.md#payload-frames). */
+  payloadFrames?: boolean;
 }
 
 interface TransportBase {

@@ -133,7 +133,7 @@ describe('sending batches that fail', () => {
     const n = 50;
     for (let i = 0; i < n; i++) {
       const err = caller.post(createCall({ function: 'f', args: [i] }), (e) =>
-        failures.push((e as { code: string }).code),
+        failures.push((e as unknown as { code: string }).code),
       );
       expect(err).toBeUndefined();
     }
