@@ -20,7 +20,7 @@ describe.each(['spawn', 'connect'] as const)('payload frames, %s-mode layout', (
     await caller.send(createCall({ function: 'echo', args: [value, 'tag'] }));
     await waitUntil(() => got !== undefined);
     const [msg, peer] = got!;
-    expect((msg as { args: [Buffer, string] }).args[0].equals(value)).toBe(true);
+    expect((msg as unknown as { args: [Buffer, string] }).args[0].equals(value)).toBe(true);
     expect((msg as { args: unknown[] }).args[1]).toBe('tag');
     expect(caller.stats.framedMessages).toBe(1);
 
@@ -41,7 +41,7 @@ describe.each(['spawn', 'connect'] as const)('payload frames, %s-mode layout', (
       service.onMessage = (m) => (got = m);
       await caller.send(createCall({ function: 'echo', args: [value] }));
       await waitUntil(() => got !== undefined);
-      expect((got as { args: [Buffer] }).args[0].equals(value)).toBe(true);
+      expect((got as unknown as { args: [Buffer] }).args[0].equals(value)).toBe(true);
       expect(caller.stats.framedMessages ?? 0).toBe(0);
     }
   });
