@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pythonBin } from '../../../scripts/python-bin.mjs';
 
 const packagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PUBLIC = ['protocol', 'transport-zmq', 'registry', 'parent', 'child', 'multifrost'];
+const PUBLIC = ['protocol', 'transport-zmq', 'registry', 'registry-redis', 'parent', 'child', 'multifrost'];
 const tarballName = (name: string) => `${name.replace(/^@/, '').replace('/', '-')}-`;
 
 let root: string;
