@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Packr, Unpackr } from 'msgpackr';
 import { ParentWorker } from 'multifrost';
 import { Dealer } from 'zeromq';
+import type { TransportOptions } from '@multifrost/transport-zmq';
 import { pythonBin } from '../../../scripts/python-bin.mjs';
 import { startBareZmq, startTunedZmq, startUnixSocket } from './ceiling-clients.js';
 import { unixTransport } from './unix-transport.js';
@@ -45,6 +46,7 @@ export type TargetName =
   | 'raw-129'
   | 'multifrost-timeout'
   | 'multifrost-tcp'
+  | 'multifrost-unbatched'
   | 'multifrost-unix';
 /** The columns of the report, in order. */
 export const TARGETS: TargetName[] = [
@@ -66,7 +68,8 @@ export const TARGETS: TargetName[] = [
  * either side of that threshold, above which zeromq.js sends by reference and receives into
  * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
  * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`). `multifrost-tcp` is Multifrost
- * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it.
+ * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it;
+ * `multifrost-unbatched` is Multifrost with batches and payload frames off (issue 16's per-call figures).
  * `raw-zmq` is the report's old baseline (a plain send loop, msgpackr's growing buffer); `bare-zmq-ipc`
  * is the bare-frames pair over an ipc:// endpoint, and `multifrost-unix` Multifrost, parent and child
  * unchanged, over the bench-only Unix-socket transport of unix-transport.ts (latency-floor.ts).
@@ -82,6 +85,7 @@ export const EXPERIMENTS: TargetName[] = [
   'raw-129',
   'multifrost-timeout',
   'multifrost-tcp',
+  'multifrost-unbatched',
   'multifrost-unix',
 ];
 
@@ -108,6 +112,12 @@ export async function startClient(target: TargetName): Promise<Client> {
       });
     case 'multifrost-tcp':
       return startMultifrost(path.join(servers, 'multifrost-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
+    case 'multifrost-unbatched':
+      // Batches and payload frames off (the parent lists neither, so the child uses neither).
+      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), {
+        executable: CHILD_NODE,
+        transport: { batch: false, payloadFrames: false },
+      });
     case 'multifrost-unix':
       return startMultifrost(path.join(servers, 'multifrost-unix-child.ts'), { transport: unixTransport() });
     case 'transport-child':
@@ -143,7 +153,7 @@ async function startMultifrost(
     executable?: string;
     defaultTimeoutMs?: number;
     channel?: 'private' | 'tcp';
-    transport?: ReturnType<typeof unixTransport>;
+    transport?: ReturnType<typeof unixTransport> | TransportOptions;
   },
 ): Promise<Client> {
   const w = await ParentWorker.spawn(script, { ...options, output: 'ignore' });
