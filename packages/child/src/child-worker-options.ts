@@ -55,7 +55,8 @@ export interface ChildWorkerOptions {
    */
   transport?: TransportFactory | TransportOptions;
   /**
-   * Connect mode: where to bind, e.g. `tcp://127.0.0.1:5000` or `ipc:///tmp/math.sock`. Wins over `port`.
+   * Connect mode: where to bind, e.g. `tcp://127.0.0.1:5000` or `ipc:///tmp/math.sock`. Wins over
+   * `port`; off loopback the same rules as for `host` apply (CURVE or `insecure`, `advertise` for 0.0.0.0).
    * @default a free TCP port on the transport's host (127.0.0.1)
    * @example { serviceId: 'math', endpoint: 'tcp://127.0.0.1:5000' }
    */
@@ -70,10 +71,32 @@ export interface ChildWorkerOptions {
    */
   security?: ServiceSecurity;
   /**
-   * Connect mode: TCP port to bind on the transport's host (0 = any free port).
+   * Connect mode: TCP port to bind on `host` (0 = any free port).
    * @default 0
    */
   port?: number;
+  /**
+   * Connect mode: the address or interface to bind, e.g. `'10.0.0.7'` or `'0.0.0.0'` (every
+   * interface; then `advertise` is required). Anything but loopback needs `security.curve`, or
+   * `insecure: true`. Not together with `endpoint`.
+   * @default `MULTIFROST_HOST`, else the transport's host (127.0.0.1)
+   * @example { serviceId: 'math', host: '0.0.0.0', advertise: '10.0.0.7', security: { curve: { key, allow } } }
+   */
+  host?: string;
+  /**
+   * Connect mode: the address parents on other hosts connect to, recorded in the registry instead
+   * of the bound one: `'10.0.0.7'` (with the bound port) or `'10.0.0.7:5000'` (a mapped port).
+   * @default `MULTIFROST_ADVERTISE`, else the bound address (required when binding 0.0.0.0)
+   * @example { host: '0.0.0.0', advertise: 'scorer.internal:7000' }
+   */
+  advertise?: string;
+  /**
+   * Connect mode: allow binding beyond loopback without `security.curve` (no authentication, no
+   * encryption). The service then prints a warning naming the address on stderr at start.
+   * Without it such a start fails with `INVALID_ARGUMENT`. Loopback needs no CURVE either way.
+   * @default `MULTIFROST_INSECURE=1`, else false
+   */
+  insecure?: boolean;
   /**
    * Install SIGINT/SIGTERM handlers that stop gracefully.
    * @default true

@@ -34,6 +34,7 @@ import {
 } from '@multifrost/transport-zmq';
 import { collectCallable } from './callable-surface.js';
 import type { ChildWorkerOptions } from './child-worker-options.js';
+import { bindPlan, type BindPlan } from './bind-plan.js';
 import { curveBinding, securityInSpawnMode } from './curve-service.js';
 import { Dispatcher, type Method } from './dispatcher.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -177,11 +178,15 @@ export class WorkerRuntime {
         const chosen = registryFor(this.options.registry);
         this.registry = chosen.registry;
         this.ownsRegistry = chosen.owned;
-        const where = bindEndpoint(this.options);
+        const plan = connectBindPlan(this.options, serviceId!);
         const curve = await curveBinding(this.options.security, transport, factory.name);
         const lease = await this.registry.register(
           serviceId!,
-          () => transport.bind(where, curve?.bind),
+          async () => {
+            const bound = await transport.bind(plan.bind, curve?.bind);
+            if (plan.warnInsecure) warnInsecureBind(serviceId!, bound);
+            return plan.advertised(bound);
+          },
           curve ? { curvePublicKey: curve.publicKey } : undefined,
         );
         this.leaseKeeper = new LeaseKeeper(this.registry, lease);
@@ -375,12 +380,26 @@ function warnOnStderr(message: string): void {
   process.stderr.write(`multifrost: warning: ${message}\n`);
 }
 
-/** Connect mode's bind target; undefined lets the transport pick a free port on its host. */
-function bindEndpoint(options: ChildWorkerOptions): string | undefined {
-  if (options.endpoint !== undefined) return options.endpoint;
-  if (!options.port) return undefined;
+/** Connect mode's bind target and advertised address (bind-plan.ts), from the options. */
+function connectBindPlan(options: ChildWorkerOptions, serviceId: string): BindPlan {
   const t = options.transport;
-  return tcpEndpoint((isFactory(t) ? undefined : t?.host) ?? '127.0.0.1', options.port);
+  return bindPlan({
+    endpoint: options.endpoint,
+    host: options.host,
+    port: options.port,
+    advertise: options.advertise,
+    insecure: options.insecure,
+    transportHost: isFactory(t) ? undefined : t?.host,
+    curve: options.security !== undefined,
+    serviceId,
+  });
+}
+
+/** `insecure: true` off loopback: one line nobody reading the service's stderr can miss. */
+function warnInsecureBind(serviceId: string, bound: string): void {
+  process.stderr.write(
+    `multifrost: WARNING: service '${serviceId}' serves WITHOUT CURVE on ${bound} (insecure: true): anyone who can reach this address can call it and read its traffic\n`,
+  );
 }
 
 function delay(ms: number): Promise<void> {

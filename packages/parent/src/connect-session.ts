@@ -9,8 +9,10 @@ import type { ServiceEntry, ServiceRegistry } from '@multifrost/registry';
 import { isPidAlive } from '@multifrost/registry/internal';
 import { isLoopback } from '@multifrost/transport-zmq/internal';
 import {
+  checkPlainEntry,
   type ClientCurve,
   curveForEntry,
+  insecureAllowed,
   curveRequired,
   curveTimeout,
   handshakeError,
@@ -41,6 +43,8 @@ export interface ConnectPlan {
   security: ParentSecurity | undefined;
   /** The transport's name, for the message when it cannot do what `security` asks. */
   transportName: string;
+  /** `insecure: true` (or MULTIFROST_INSECURE=1): a service off loopback without CURVE may be talked to. */
+  insecure: boolean;
 }
 
 /** Reads connect()'s arguments; `startTimeoutMs` wins over the older `timeoutMs`, and messages name the one used. */
@@ -58,6 +62,7 @@ export function connectPlan(serviceId: string, options: ConnectOptions): Connect
     wantsOutput: options.output !== 'ignore',
     security: options.security,
     transportName: nameOf(options.transport),
+    insecure: insecureAllowed(options.insecure),
   };
 }
 
@@ -102,6 +107,7 @@ export class ConnectSession implements WorkerStrategy {
     if (!curve) {
       // A CURVE-only service would just never complete our handshake: say why now.
       if (entry.curvePublicKey !== undefined) throw curveRequired(plan.serviceId, where);
+      checkPlainEntry(plan.serviceId, entry, plan.insecure);
       host.transport.connect(where);
       await answer();
       return;
@@ -228,6 +234,7 @@ export class ConnectSession implements WorkerStrategy {
       if (entry && next && (next !== this.endpoint || dead) && host.ready) {
         // A moved CURVE service must still present a key we accept; else stay put (and fail by health).
         const curve = this.curve ? curveForEntry(plan.serviceId, entry, this.curve) : undefined;
+        if (!curve) checkPlainEntry(plan.serviceId, entry, plan.insecure);
         if (dead) debug('%s: no connection to %s; connecting again', host.name, next);
         else debug('%s: service moved from %s to %s', host.name, String(this.endpoint), next);
         if (this.endpoint !== undefined) host.transport.disconnect(this.endpoint);

@@ -9,7 +9,10 @@
  */
 import { MultifrostError } from '@multifrost/protocol';
 import type { ServiceEntry } from '@multifrost/registry';
+import { isLoopback } from '@multifrost/transport-zmq/internal';
 import {
+  hostOf,
+  isTcp,
   resolveCurveKeyPair,
   resolveCurvePublicKey,
   type CallerTransport,
@@ -111,6 +114,36 @@ export function curveRequired(serviceId: string, endpoint: string): MultifrostEr
     `service '${serviceId}' serves CURVE only (its registry entry has a curve_public_key); connect with security: { curve: { key } } and a key it allows`,
     { details: { serviceId, endpoint } },
   );
+}
+
+/**
+ * Off loopback, CURVE is on by default: an entry naming another host and no CURVE key is refused
+ * (AUTH_FAILED) unless `insecure` was asked for, and then said loudly once per endpoint.
+ */
+export function checkPlainEntry(serviceId: string, entry: ServiceEntry, insecure: boolean): void {
+  const host = entry.host ?? (isTcp(entry.endpoint) ? hostOf(entry.endpoint) : undefined);
+  if (host === undefined || isLoopback(host) || /^127\.\d+\.\d+\.\d+$/.test(host)) return;
+  if (!insecure) {
+    throw new MultifrostError(
+      'AUTH_FAILED',
+      `service '${serviceId}' at ${entry.endpoint} is off loopback and does not use CURVE, so anyone on the network could read or fake its traffic; refusing to connect. Serve it with security.curve (docs/security.md), or pass insecure: true (MULTIFROST_INSECURE=1) to connect unauthenticated`,
+      { details: { serviceId, endpoint: entry.endpoint } },
+    );
+  }
+  if (warned.has(entry.endpoint)) return;
+  warned.add(entry.endpoint);
+  process.stderr.write(
+    `multifrost: WARNING: connecting to service '${serviceId}' at ${entry.endpoint} WITHOUT CURVE (insecure: true): the traffic is neither authenticated nor encrypted\n`,
+  );
+}
+
+const warned = new Set<string>();
+
+/** The `insecure` option, or MULTIFROST_INSECURE=1 when it is not given. */
+export function insecureAllowed(option: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (option !== undefined) return option === true;
+  const value = env.MULTIFROST_INSECURE?.trim().toLowerCase();
+  return value === '1' || value === 'true' || value === 'yes';
 }
 
 export function securityInSpawnMode(): MultifrostError {

@@ -230,6 +230,13 @@ export interface ConnectOptions extends ParentWorkerOptions {
    * @example { security: { curve: { key: 'keys/app.key_secret', serverKey: 'keys/vault.key' } } }
    */
   security?: ParentSecurity;
+  /**
+   * Allow talking to a service off loopback without CURVE (its registry entry names a host other
+   * than 127.0.0.1/::1 and carries no CURVE key). Without it such a connect() fails with
+   * `AUTH_FAILED`; with it a warning naming the endpoint goes to stderr.
+   * @default `MULTIFROST_INSECURE=1`, else false
+   */
+  insecure?: boolean;
 }
 
 export interface RestartInfo {

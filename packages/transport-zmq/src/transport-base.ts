@@ -111,7 +111,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     const target = endpoint === undefined ? tcpEndpoint(this.host, '*') : checkEndpoint('bind()', endpoint);
     if (isTcp(target)) {
       const host = hostOf(target);
-      if (!isLoopback(host)) {
+      // Under CURVE every connection is authenticated, so the warning would be wrong.
+      if (!isLoopback(host) && !options.curve) {
         this.warn(
           `binding ${target}: Multifrost messages are not authenticated; anyone who can reach this address can call the worker`,
         );
