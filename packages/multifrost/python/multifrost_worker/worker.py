@@ -121,6 +121,11 @@ class ChildWorker:
         wake_r, self._wake_w = socket.socketpair()
         wake_r.setblocking(False)
         self._wake_w.setblocking(False)
+        # Before anything is bound or registered, and so before the ready line: a SIGTERM that comes
+        # as soon as the service says it is ready must still unregister it and exit 0.
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self.stop())
         try:
             if (port_text or endpoint) and self._curve is not None:
                 raise ValueError(
@@ -156,9 +161,6 @@ class ChildWorker:
             else:
                 raise SystemExit("FATAL: Need COMLINK_ZMQ_PORT env (spawned by a parent) or a service_id")
 
-            if threading.current_thread() is threading.main_thread():
-                for sig in (signal.SIGINT, signal.SIGTERM):
-                    signal.signal(sig, lambda *_: self.stop())
             self._loop = asyncio.new_event_loop()
             threading.Thread(target=self._loop.run_forever, name="multifrost-async", daemon=True).start()
             self._read_surface()
