@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 import zmq
 
+from .bind_plan import check_plain_entry
 from .curve import CurveClient
 from .messages import APP_V3, make_message, pack, unpack
 from .registry import ServiceRegistry, default_registry
@@ -77,8 +78,11 @@ class ParentWorker:
     def connect(cls, service_id: str, app: str = APP_V3, timeout: float = 5.0,
                 registry: Optional[ServiceRegistry] = None,
                 security: Optional[Dict[str, Any]] = None,
-                output: Optional[OutputHandler] = None) -> "ParentWorker":
-        """`security={"curve": {"key": <our .key_secret or (public, secret)>, "server_key": <optional>}}`."""
+                output: Optional[OutputHandler] = None, insecure: Optional[bool] = None) -> "ParentWorker":
+        """`security={"curve": {"key": <our .key_secret or (public, secret)>, "server_key": <optional>}}`.
+
+        Off loopback a service without CURVE is refused (AuthFailed) unless `insecure=True`
+        (or MULTIFROST_INSECURE=1)."""
         curve = CurveClient.from_option(security)  # bad keys fail here, before any socket exists
         worker = cls(app, output)
         worker._label = f"service {service_id!r}"
@@ -96,6 +100,10 @@ class ParentWorker:
                     f" (service '{service_id}' uses CURVE: its registry entry has a curve_public_key; "
                     "pass security={'curve': {'key': ...}})"
                 )
+            else:
+                check_plain_entry(service_id, entry, endpoint, insecure)
+            if endpoint.startswith("tcp://["):
+                worker.sock.setsockopt(zmq.IPV6, 1)
             worker.sock.connect(endpoint)
             worker._wait_ready(timeout)
             if curve is not None:

@@ -114,10 +114,10 @@ class RedisRegistry:
         except redis.RedisError as err:
             raise RegistryUnavailable(f"The Redis registry at {self.where} is unavailable ({what}): {err}") from err
 
-    def _entry(self, port: int, curve_public_key: Optional[str], token: str) -> str:
+    def _entry(self, port: int, curve_public_key: Optional[str], token: str, host: str = "127.0.0.1") -> str:
         entry: Dict[str, Any] = {
-            "endpoint": f"tcp://127.0.0.1:{port}",
-            "host": "127.0.0.1",
+            "endpoint": f"tcp://[{host}]:{port}" if ":" in host else f"tcp://{host}:{port}",
+            "host": host,
             "port": port,
             "pid": os.getpid(),
             "started": datetime.datetime.now().astimezone().isoformat(),
@@ -133,10 +133,12 @@ class RedisRegistry:
         return bool(self._call(f"register '{service_id}'", lambda: self._redis.set(key, body, px=self.ttl_ms, nx=True)))
 
     def register(self, service_id: str, port: int, curve_public_key: Optional[str] = None,
-                 timeout: Optional[float] = None) -> None:
-        """Records us under service_id (refused while another live entry holds it) and keeps the lease."""
+                 timeout: Optional[float] = None, host: str = "127.0.0.1") -> None:
+        """Records us under service_id (refused while another live entry holds it) and keeps the lease.
+
+        `host` is the address parents connect to (the service's advertised one)."""
         token = uuid.uuid4().hex
-        body = self._entry(port, curve_public_key, token)
+        body = self._entry(port, curve_public_key, token, host)
         if not self._set(service_id, body):
             held = self._call(f"register '{service_id}'", self._redis.get, self._key(service_id))
             who = _decode(held) or {}

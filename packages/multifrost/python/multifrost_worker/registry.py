@@ -355,9 +355,10 @@ class ServiceRegistry:
             raise
 
     def register(
-        self, service_id: str, port: int, curve_public_key: Optional[str] = None, timeout: Optional[float] = None
+        self, service_id: str, port: int, curve_public_key: Optional[str] = None, timeout: Optional[float] = None,
+        host: Optional[str] = None,
     ) -> None:
-        """Adds our entry; every other entry is written back as read, fields we don't know included.
+        """Adds our entry (a port on this host: `host` is not recorded, peers connect on loopback); every other entry is written back as read, fields we don't know included.
 
         `timeout` (seconds, default LOCK_TIMEOUT) bounds the wait for the lock.
         """

@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import zmq
 
+from .bind_plan import BindPlan
 from .curve import CurveService
 from .output_forwarding import OutputForwarder
 from .messages import (
@@ -59,8 +60,12 @@ class ChildWorker:
     _stream_silence_s = 30.0
 
     def __init__(self, service_id: Optional[str] = None, namespace: Optional[str] = None,
-                 registry: Optional[ServiceRegistry] = None, security: Optional[Dict[str, Any]] = None) -> None:
+                 registry: Optional[ServiceRegistry] = None, security: Optional[Dict[str, Any]] = None,
+                 host: Optional[str] = None, advertise: Optional[str] = None,
+                 insecure: Optional[bool] = None) -> None:
         self.service_id = service_id
+        # Connect mode's addresses (bind_plan.py); read in run(), where MULTIFROST_HOST & co. apply.
+        self._bind_options = (host, advertise, insecure)
         # Keys and allow-list are read here, once, so a bad option fails before anything binds.
         self._curve = CurveService.from_option(security)
         if namespace is not None:
@@ -145,13 +150,21 @@ class ChildWorker:
                 if parent_pid.isdigit():
                     threading.Thread(target=self._watch_parent, args=(int(parent_pid), ""), daemon=True).start()
             elif self.service_id:
+                plan = BindPlan(self.service_id, *self._bind_options, curve=self._curve is not None)
                 if self._curve is not None:
                     self._curve.secure(ctx, sock, f"multifrost-{self.service_id}")
-                port = sock.bind_to_random_port("tcp://127.0.0.1")
+                if ":" in plan.bind_host:
+                    sock.setsockopt(zmq.IPV6, 1)
+                port = sock.bind_to_random_port(plan.bind_url())
+                plan.warn(port)
                 if self.registry is None:
                     self.registry = default_registry()
+                where, advertised_port = plan.advertised(port)
+                # Only a registry that records hosts (Redis) is told one: the file registry is this host's.
+                placed = {} if (where, advertised_port) == ("127.0.0.1", port) else {"host": where}
                 self.registry.register(
-                    self.service_id, port, curve_public_key=self._curve.public_key if self._curve else None
+                    self.service_id, advertised_port if placed else port,
+                    curve_public_key=self._curve.public_key if self._curve else None, **placed,
                 )
                 registered = True
                 print(f"Service '{self.service_id}' ready on port {port}", flush=True)
