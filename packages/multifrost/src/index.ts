@@ -2,7 +2,7 @@
  * `multifrost`: everything a full app needs from one package. A lightweight worker can install
  * `@multifrost/child` alone instead.
  */
-export { ParentWorker, CircuitBreaker, WorkerPool } from '@multifrost/parent';
+export { ParentWorker, CircuitBreaker, WorkerPool, RemoteStream } from '@multifrost/parent';
 export type {
   CallOptions,
   ParentWorkerOptions,
@@ -13,6 +13,8 @@ export type {
   RestartInfo,
   ParentWorkerEvents,
   Remote,
+  Streams,
+  StreamView,
   UntypedApi,
   Wire,
   MetricsSnapshot,
