@@ -86,6 +86,11 @@ class OutputForwarder:
             self._lines.append((stream, line))
         self._wake()
 
+    @property
+    def pending(self) -> bool:
+        """Lines are waiting (a hint read without the lock: a line added right after is sent next time)."""
+        return bool(self._lines)
+
     def drain(self) -> List[Tuple[bytes, Dict[str, Any]]]:
         """Loop thread: the queued lines as (routing id, message) pairs, one per line per live subscriber."""
         with self._lock:

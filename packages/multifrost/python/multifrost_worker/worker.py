@@ -23,7 +23,7 @@ import time
 from collections import deque
 from concurrent.futures import Future
 from queue import SimpleQueue
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import zmq
 
@@ -39,6 +39,7 @@ from .messages import (
     response_message,
     unpack,
 )
+from .batches import BATCH_ITEM_MAX_BYTES, CAP_BATCH, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, batch_items, pack_batch
 from .private_channel import remove_orphaned_channel
 from .registry import ServiceRegistry, default_registry, pid_alive
 from .streams import (
@@ -87,6 +88,8 @@ class ChildWorker:
         self._io_thread: Optional[int] = None
         self._output: Optional[OutputForwarder] = None
         self._streams = StreamTable(self._reply, self._fail, self._jobs.put, lambda: self._loop)
+        # Parents (routing ids) whose heartbeats listed `batch`: only they get replies packed in batches.
+        self._batch_peers: Set[bytes] = set()
 
     def list_functions(self) -> List[str]:
         base = set(dir(ChildWorker))
@@ -250,28 +253,55 @@ class ChildWorker:
             self._wake()
 
     def _flush(self, sock: zmq.Socket, packer: Any) -> None:
-        replies, output = self._replies, self._output
+        replies, output, batch_peers = self._replies, self._output, self._batch_peers
+        # Replies to one parent that reads batches, collected while they come in a row (nothing waits).
+        run: List[bytes] = []
+        run_peer, run_app, run_bytes = b"", "", 0
         while True:
             try:
                 peer, message = replies.popleft()
             except IndexError:
+                if run:
+                    self._send_run(sock, packer, run_peer, run_app, run)
                 if output is not None:
                     self._send_output(sock, packer)
                 return
             # Lines printed before this reply was queued are queued already: they go out first, so a
             # call's output reaches its caller ahead of its result.
-            if output is not None:
+            if output is not None and output.pending:
+                if run:
+                    self._send_run(sock, packer, run_peer, run_app, run)
+                    run = []
                 self._send_output(sock, packer)
             if type(message) is bytes:  # a stream item, packed by its producer
-                _send(sock, peer, message, 0)
+                payload, app = message, ""
+            else:
+                try:
+                    payload = packer.pack(message)  # a failed pack resets the Packer, so it stays usable
+                except Exception as exc:  # a result msgpack can't encode becomes an error reply
+                    if message.get("type") != "response":
+                        continue
+                    payload = packer.pack(make_message(message["app"], "error", message["id"], **error_fields(exc)))
+                app = message["app"]
+            if not batch_peers or peer not in batch_peers or len(payload) > BATCH_ITEM_MAX_BYTES:
+                if run:
+                    self._send_run(sock, packer, run_peer, run_app, run)
+                    run = []
+                _send(sock, peer, payload, 0)
                 continue
-            try:
-                payload = packer.pack(message)  # a failed pack resets the Packer, so it stays usable
-            except Exception as exc:  # a result msgpack can't encode becomes an error reply
-                if message.get("type") != "response":
-                    continue
-                payload = packer.pack(make_message(message["app"], "error", message["id"], **error_fields(exc)))
-            _send(sock, peer, payload, 0)
+            if run and (peer != run_peer or len(run) >= MAX_BATCH_ITEMS or run_bytes + len(payload) > MAX_BATCH_BYTES):
+                self._send_run(sock, packer, run_peer, run_app, run)
+                run = []
+            if not run:
+                run_peer, run_app, run_bytes = peer, app, 0
+            run.append(payload)
+            run_bytes += len(payload)
+            if not run_app:
+                run_app = app
+
+    @staticmethod
+    def _send_run(sock: zmq.Socket, packer: Any, peer: bytes, app: str, run: List[bytes]) -> None:
+        _send(sock, peer, run[0] if len(run) == 1 else pack_batch(packer, app or "comlink_ipc_v4", run), 0)
 
     def _send_output(self, sock: zmq.Socket, packer: Any) -> None:
         for peer, message in self._output.drain():  # type: ignore[union-attr]
@@ -290,7 +320,7 @@ class ChildWorker:
                     os.killpg(os.getpgrp(), signal.SIGKILL)
                 os._exit(0)
 
-    def _on_frames(self, frames: List[bytes]) -> None:
+    def _on_frames(self, frames: List[bytes], in_batch: bool = False) -> None:
         if len(frames) != 3 or frames[1] != b"":
             return
         try:
@@ -300,12 +330,24 @@ class ChildWorker:
         if not isinstance(message, dict) or message.get("app") not in APP_IDS or not message.get("id"):
             return
         peer, app, kind = frames[0], message["app"], message.get("type")
+        if kind == "batch":
+            # Each item as if it had come alone, in order; a batch inside a batch is dropped.
+            items = None if in_batch else batch_items(message)
+            for item in items or ():
+                self._on_frames([peer, b"", item], True)
+            return
         if self._output is not None:
             self._output.note_message(peer, message)
         self._streams.heard(peer)
         if kind == "heartbeat":
             meta = message.get("metadata") or {}
             if isinstance(meta, dict) and not meta.get("hb_response"):
+                caps = meta.get("mf_caps")
+                if isinstance(caps, list) and CAP_BATCH in caps[:32]:
+                    if peer in self._batch_peers or len(self._batch_peers) < 1024:  # bounded, like the TS child
+                        self._batch_peers.add(peer)
+                else:
+                    self._batch_peers.discard(peer)
                 self._reply(peer, make_message(app, "heartbeat", message["id"], metadata={
                     "hb_timestamp": meta.get("hb_timestamp", time.time()), "hb_response": True,
                     "mf_worker_caps": _WORKER_CAPS}))
@@ -412,8 +454,8 @@ def _send(sock: zmq.Socket, peer: bytes, payload: bytes, flags: int) -> None:
 
 
 _HIGH_WATER_MARK = 10_000
-# What our heartbeat replies announce (docs/protocol.md#capabilities); never `batch`, which we don't send or read.
-_WORKER_CAPS = [CAP_STREAM]
+# What our heartbeat replies announce (docs/protocol.md#capabilities).
+_WORKER_CAPS = [CAP_BATCH, CAP_STREAM]
 # A plain int: pyzmq's flag enums make every `|` a Python-level enum call.
 _SNDMORE = int(zmq.SNDMORE)
 _NOBLOCK = int(zmq.NOBLOCK)
