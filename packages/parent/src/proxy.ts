@@ -40,9 +40,11 @@ export type BlockedName =
  */
 type IsStreaming<R> = 0 extends 1 & R
   ? false
-  : [R] extends [AsyncGenerator<any, any, any> | Generator<any, any, any> | AsyncIterable<any>]
-    ? true
-    : false;
+  : [R] extends [never] // a method that always throws is a call (it rejects), not a stream
+    ? false
+    : [R] extends [AsyncGenerator<any, any, any> | Generator<any, any, any> | AsyncIterable<any>]
+      ? true
+      : false;
 type IsAnyValue<R> = 0 extends 1 & R ? true : false;
 
 /** The item type of a streaming return type. */

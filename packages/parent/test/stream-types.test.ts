@@ -17,6 +17,9 @@ class Api {
   name(): string {
     return '';
   }
+  fail(): never {
+    throw new Error('no');
+  }
   _hidden(): AsyncGenerator<number> {
     throw new Error();
   }
@@ -32,7 +35,7 @@ describe('Streams<T> and Remote<T>', () => {
   });
 
   it('leaves generator methods off call, keeps arrays and strings there', () => {
-    expectTypeOf<keyof Remote<Api>>().toEqualTypeOf<'add' | 'list' | 'name'>();
+    expectTypeOf<keyof Remote<Api>>().toEqualTypeOf<'add' | 'list' | 'name' | 'fail'>();
   });
 
   it('an untyped API offers every name on both', () => {
