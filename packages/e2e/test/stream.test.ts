@@ -191,6 +191,35 @@ describe('streams: faults', () => {
     }
   });
 
+  it('with autoRestart, a stream cut by a crash is not replayed; a new stream works on the new worker', async () => {
+    const v = await ParentWorker.spawn<StreamWorker>(fixture('stream-worker.ts'), {
+      ...quiet,
+      autoRestart: { initialDelayMs: 50 },
+    });
+    try {
+      const first = v.pid!;
+      const got: number[] = [];
+      const read = (async () => {
+        for await (const i of v.stream.ticks(20)) {
+          got.push(i);
+          if (got.length === 2) process.kill(first, 'SIGKILL');
+        }
+      })();
+      expect(await codeOf(read)).toBe('WORKER_EXITED');
+      const count = got.length;
+      const words: string[] = [];
+      // Opened while the worker restarts: it waits for the new one.
+      for await (const t of v.stream.tokens('after the crash')) words.push(t);
+      expect(words).toEqual(['after', 'the', 'crash']);
+      expect(v.pid).not.toBe(first);
+      expect(got.length).toBe(count);
+      // The new process never ran the cut stream again.
+      expect(await v.call.stats()).toMatchObject({ finallies: 0, aborts: 0 });
+    } finally {
+      await v.close();
+    }
+  });
+
   it('close() mid-stream rejects with CLOSED; a stream of a closed worker fails at its first next()', async () => {
     const v = await ParentWorker.spawn<StreamWorker>(fixture('stream-worker.ts'), quiet);
     const read = (async () => {
