@@ -64,7 +64,7 @@ export interface PoolCommonOptions {
    * @default 10000
    */
   maxQueue?: number;
-  /** Opt-in resending of calls lost with their worker (`WORKER_EXITED`), for idempotent functions only. */
+  /** Opt-in resending of calls lost with their worker (`WORKER_EXITED`, or `WORKER_UNREACHABLE` for a connected service), for idempotent functions only. */
   retry?: PoolRetryOptions;
   /** Backoff of worker replacement and start retries. */
   backoff?: PoolBackoffOptions;

@@ -400,7 +400,8 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
     return (
       !this.closing &&
       isMultifrostError(err) &&
-      err.code === 'WORKER_EXITED' &&
+      // A service on another host that died looks unreachable, not exited: the parent cannot tell.
+      (err.code === 'WORKER_EXITED' || err.code === 'WORKER_UNREACHABLE') &&
       retry.idempotent.has(call.fn) &&
       call.retries < retry.maxRetries
     );

@@ -23,12 +23,22 @@ export interface CommonFlags {
   registry: string | undefined;
 }
 
+/** How `functions` and `call` reach a service on another host: CURVE keys, or plainly on purpose. */
+export interface ClientFlags {
+  /** `--key <file>`: our CURVE key pair (a `.key_secret` file), which the service must allow. */
+  key: string | undefined;
+  /** `--server-key <file|z85>`: the service's public key; the registry entry must name it. */
+  serverKey: string | undefined;
+  /** `--insecure`: talk to a service off loopback without CURVE. */
+  insecure: boolean;
+}
+
 export type CommandLine =
   | { kind: 'help'; topic: CommandName | undefined }
   | { kind: 'version' }
   | { kind: 'usage-overview' }
   | ({ kind: 'list' } & CommonFlags)
-  | ({ kind: 'functions'; serviceId: string; timeoutMs: number | undefined } & CommonFlags)
+  | ({ kind: 'functions'; serviceId: string; timeoutMs: number | undefined } & CommonFlags & ClientFlags)
   | ({
       kind: 'call';
       serviceId: string;
@@ -36,7 +46,8 @@ export type CommandLine =
       args: string[];
       stringArgs: boolean;
       timeoutMs: number | undefined;
-    } & CommonFlags)
+    } & CommonFlags &
+      ClientFlags)
   | ({ kind: 'keygen'; dir: string; name: string } & CommonFlags);
 
 const OPTIONS = {
@@ -47,6 +58,9 @@ const OPTIONS = {
   'registry-dir': { type: 'string' },
   registry: { type: 'string' },
   'string-args': { type: 'boolean', short: 's' },
+  key: { type: 'string' },
+  'server-key': { type: 'string' },
+  insecure: { type: 'boolean' },
 } as const;
 
 // A JSON number such as -1 or -2.5e3: parseArgs would read it as a short option, but as a call
@@ -111,6 +125,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   const common: CommonFlags = { json: values.json ?? false, registryDir, registry };
   const timeoutText = values.timeout === undefined ? undefined : restore(values.timeout);
   if (command !== 'call' && values['string-args']) throw new UsageError('--string-args applies to call only', command);
+  const client = clientFlags(values, restore, command);
 
   switch (command) {
     case 'keygen': {
@@ -132,7 +147,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
       const timeoutMs = parseTimeout(timeoutText, command);
       if (rest.length !== 1)
         throw new UsageError(`functions needs exactly one <service-id>, got ${rest.length} arguments`, command);
-      return { kind: 'functions', serviceId: rest[0]!, timeoutMs, ...common };
+      return { kind: 'functions', serviceId: rest[0]!, timeoutMs, ...common, ...client };
     }
     case 'call': {
       const timeoutMs = parseTimeout(timeoutText, command);
@@ -147,7 +162,29 @@ export function parseCommandLine(argv: string[]): CommandLine {
         stringArgs: values['string-args'] ?? false,
         timeoutMs,
         ...common,
+        ...client,
       };
     }
   }
+}
+
+/** `--key`, `--server-key` and `--insecure`, which only `functions` and `call` take. */
+function clientFlags(
+  values: { key?: string; 'server-key'?: string; insecure?: boolean },
+  restore: (s: string) => string,
+  command: CommandName,
+): ClientFlags {
+  const key = values.key === undefined ? undefined : restore(values.key);
+  const serverKey = values['server-key'] === undefined ? undefined : restore(values['server-key']);
+  const insecure = values.insecure ?? false;
+  if (command !== 'functions' && command !== 'call' && (key !== undefined || serverKey !== undefined || insecure))
+    throw new UsageError('--key, --server-key and --insecure apply to functions and call only', command);
+  if (key === '') throw new UsageError('--key needs our key pair file (NAME.key_secret)', command);
+  if (serverKey === '')
+    throw new UsageError("--server-key needs the service's public key (a .key file or Z85)", command);
+  if (serverKey !== undefined && key === undefined)
+    throw new UsageError('--server-key checks a CURVE connection: give --key too', command);
+  if (insecure && key !== undefined)
+    throw new UsageError('--insecure and --key contradict each other: give one', command);
+  return { key, serverKey, insecure };
 }

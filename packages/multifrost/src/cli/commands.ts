@@ -74,6 +74,14 @@ async function withService<R>(
     // The service's console lines are not results: keep them off stdout, labelled with who said them.
     output: (text) => io.err(`[${line.serviceId}] ${text}`),
     ...timeouts,
+    ...(line.key === undefined
+      ? {}
+      : {
+          security: {
+            curve: { key: line.key, ...(line.serverKey === undefined ? {} : { serverKey: line.serverKey }) },
+          },
+        }),
+    ...(line.insecure ? { insecure: true } : {}),
   });
   try {
     return await use(worker);

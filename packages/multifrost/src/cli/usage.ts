@@ -9,8 +9,8 @@ const OVERVIEW = `multifrost: look at the service registry and call connect-mode
 
 usage:
   multifrost list [--json]
-  multifrost functions <service-id> [--json] [--timeout <ms>]
-  multifrost call <service-id> <function> [arg ...] [--json] [--timeout <ms>] [--string-args]
+  multifrost functions <service-id> [--json] [--timeout <ms>] [--key <file> [--server-key <key>] | --insecure]
+  multifrost call <service-id> <function> [arg ...] [--json] [--timeout <ms>] [--string-args] [--key <file> ...]
   multifrost keygen <dir> <name> [--json]
   multifrost help [command]
 
@@ -25,6 +25,10 @@ global options:
 Results go to stdout; the service's forwarded output and all diagnostics go to stderr.
 Exit codes: 0 success, 1 the call or connection failed, 2 usage error.`;
 
+const CLIENT_FLAGS = `  --key <file>        connect with CURVE, as this key pair (NAME.key_secret; the service must allow it)
+  --server-key <key>  the service's public key (.key file or Z85): its registry entry must name it
+  --insecure          talk to a service on another host without CURVE (unauthenticated; a warning)`;
+
 const PAGES: Record<CommandName, string> = {
   list: `usage: multifrost list [--json] [--registry-dir <dir> | --registry <url>]
 
@@ -36,7 +40,8 @@ with "endpoint" too on a --registry URL.`,
   functions: `usage: multifrost functions <service-id> [--json] [--timeout <ms>] [--registry-dir <dir>]
 
 Lists the functions a service exposes: one name per line, or a JSON array with --json.
-  --timeout <ms>   give up connecting, and then listing, after this long (default 5000 / 60000)`,
+  --timeout <ms>   give up connecting, and then listing, after this long (default 5000 / 60000)
+${CLIENT_FLAGS}`,
   call: `usage: multifrost call <service-id> <function> [arg ...] [--json] [--timeout <ms>] [--string-args]
 
 Calls <function> on a connect-mode service and prints its result.
@@ -46,7 +51,8 @@ Bytes and big integers are written as {"$bytes":"<base64>"} and {"$bigint":"<dig
   --timeout <ms>     give up connecting, and then the call, after this long (default 5000 / 60000)
   --json             print the result as one JSON document, bytes and big integers tagged as above
 Without --json the result is printed JSON-like, bytes as <Buffer 01 02 03> and big integers as 123n.
-Put -- before args that start with a dash and are not numbers.`,
+Put -- before args that start with a dash and are not numbers.
+${CLIENT_FLAGS}`,
   keygen: `usage: multifrost keygen <dir> <name> [--json]
 
 Writes a CURVE key pair for connect mode's security option: <dir>/<name>.key (the public key, to
