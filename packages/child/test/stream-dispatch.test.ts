@@ -1,5 +1,5 @@
 /** The worker's stream cases, driven through the dispatcher with plain messages and a recording sink. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { STREAM_KEY, createCall, createCancel, type Message } from '@multifrost/protocol';
 import { callContext } from '../src/call-context.js';
 import { Dispatcher, type Method } from '../src/dispatcher.js';
@@ -144,5 +144,30 @@ describe('streams in the dispatcher', () => {
     dispatcher.cancel(createCancel('nope').id);
     dispatcher.credit('nope', 3);
     expect(sent).toEqual([]);
+  });
+
+  it('cancels the streams of a parent silent for 30 s, not those of one that keeps talking', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const api = new Api();
+      const { dispatcher } = make(api);
+      const quiet = Buffer.from('quiet');
+      const talking = Buffer.from('talking');
+      dispatcher.call({ ...open('count', [10], 1), id: 'q' }, quiet);
+      dispatcher.call({ ...open('count', [10], 1), id: 't' }, talking);
+      await settle();
+      expect(dispatcher.streamCount).toBe(2);
+      for (let i = 0; i < 7; i++) {
+        vi.advanceTimersByTime(5_000);
+        dispatcher.heard(talking);
+      }
+      await settle();
+      expect(api.finallies).toBe(1);
+      expect(dispatcher.streamCount).toBe(1);
+      dispatcher.cancel('t');
+      expect(dispatcher.streamCount).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -139,7 +139,7 @@ export class ParentWorker<T = UntypedApi>
         return self.app;
       },
       send: (msg) => this.transport.send(msg),
-      isBusy: () => this.calls.size > 0 && this.transport.connectedPeers > 0,
+      isBusy: () => (this.calls.size > 0 || this.streams.size > 0) && this.transport.connectedPeers > 0,
       onRtt: (ms) => this.metricsData.recordRtt(ms),
       onMiss: (n) => {
         this.metricsData.heartbeatMisses++;
@@ -539,6 +539,9 @@ export class ParentWorker<T = UntypedApi>
     debug('%s: unresponsive after %d missed heartbeats', this.name, String(misses));
     this.circuit?.failure();
     this.emit('unresponsive', { misses });
+    // No link for the whole heartbeat window: nothing will feed these streams (the strategy fails the calls).
+    if (this.streams.size > 0 && this.transport.connectedPeers === 0)
+      this.streams.failAll((fn) => messages.unreachableInFlight(this.name, fn, misses), false);
     this.strategy.unresponsive(misses);
   }
 }
