@@ -83,7 +83,7 @@ export class ParentWorker<T = UntypedApi>
   private readonly transport: CallerTransport;
   private readonly calls: CallTable;
   private readonly streams: StreamTable;
-  private readonly streamWindow: unknown;
+  private readonly streamWindow: number;
   /** Streams opened while the worker restarts: opened (or failed) once that is decided. */
   private streamsWaiting: (() => void)[] = [];
   private readonly circuit: CircuitBreaker | undefined;
@@ -111,6 +111,9 @@ export class ParentWorker<T = UntypedApi>
     this.clientName = options.clientName;
     this.defaultTimeoutMs = timeoutMs(options.defaultTimeoutMs, 'defaultTimeoutMs', 60_000);
     this.defaultDeadlineTravels = options.defaultTimeoutMs !== undefined;
+    const window = options.streamWindow ?? DEFAULT_STREAM_WINDOW;
+    if (!isWindow(window)) throw badStreamWindow(window);
+    this.streamWindow = window;
     this.circuit =
       options.circuitBreaker === false
         ? undefined
@@ -121,7 +124,6 @@ export class ParentWorker<T = UntypedApi>
       cancel: (id) => void this.transport.send(createCancel(id, this.app)).catch(() => {}),
     };
     this.calls = new CallTable(this.name, sender, this.metricsData, this.circuit);
-    this.streamWindow = options.streamWindow ?? DEFAULT_STREAM_WINDOW;
     this.streams = new StreamTable(
       this.name,
       {
@@ -440,7 +442,7 @@ export class ParentWorker<T = UntypedApi>
   /** `worker.stream.fn(...)`: nothing is sent until the first `next()` (openStream). */
   private makeStream(fn: string, args: unknown[], options: CallOptions): RemoteStream<unknown> {
     const w = options.streamWindow ?? this.streamWindow;
-    const window = typeof w === 'number' && Number.isSafeInteger(w) && w >= 1 ? w : DEFAULT_STREAM_WINDOW;
+    const window = isWindow(w) ? w : DEFAULT_STREAM_WINDOW;
     return new RemoteStream(fn, window, (stream) => this.openStream(fn, args, options, stream, window));
   }
 
@@ -544,4 +546,9 @@ export class ParentWorker<T = UntypedApi>
       this.streams.failAll((fn) => messages.unreachableInFlight(this.name, fn, misses), false);
     this.strategy.unresponsive(misses);
   }
+}
+
+/** A credit window: a whole number of items, at least one. */
+function isWindow(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }

@@ -138,4 +138,15 @@ describe('streams on the parent', () => {
     expect(got).toEqual([1]);
     expect(w.metrics.streams).toMatchObject({ opened: 1, ended: 1, items: 1 });
   });
+
+  it('a bad streamWindow is refused with INVALID_ARGUMENT: on the worker at once, in with() at the first next()', async () => {
+    const s = await new StreamingService().start();
+    const err = await failure(s.connect({ streamWindow: 0 }));
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toContain('streamWindow');
+    const w = await s.connect();
+    const bad = await failure(w.with({ streamWindow: 2.5 }).stream.one!().next());
+    expect(bad.code).toBe('INVALID_ARGUMENT');
+    expect(s.of('call')).toEqual([]);
+  });
 });
