@@ -114,6 +114,26 @@ describe('streams', () => {
     expect(e.functionName).toBe('failsAfter');
   });
 
+  it('a producer stuck in an await: break still returns at once, and its signal fires', async () => {
+    await w.call.reset();
+    for await (const _ of w.stream.hangs()) break;
+    await expect.poll(() => w.call.stats()).toMatchObject({ aborts: 1 });
+    // Its finally waits for the await it is stuck in: that is what the signal is for.
+    expect((await w.call.stats()).finallies).toBe(0);
+  });
+
+  it('an item that cannot be sent ends the stream with an error naming it', async () => {
+    const got: unknown[] = [];
+    const err = await (async () => {
+      for await (const x of w.stream.badItem()) got.push(x);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual([1]);
+    expect(err).toBeInstanceOf(RemoteCallError);
+    expect((err as RemoteCallError).remoteCode).toBe('ENCODE');
+    expect((err as RemoteCallError).remoteMessage).toContain('Cannot send item 1 of the stream');
+    expect((err as RemoteCallError).remoteMessage).toContain('functions cannot be sent');
+  });
+
   it('binary items arrive intact', async () => {
     const got: Buffer[] = [];
     for await (const b of w.stream.binary(20, 65_536)) got.push(b);
