@@ -54,6 +54,9 @@ setUpPython();
 step('redis-server (the Redis registry tests)');
 setUpRedisServer();
 
+step('ip (the multi-host tests on network namespaces)');
+setUpIproute();
+
 if (!process.argv.includes('--no-example')) {
   step('pnpm example');
   must('pnpm', ['example']);
@@ -131,6 +134,29 @@ function setUpRedisServer() {
   const apt = (args) => spawnSync('apt-get', args, { cwd: repoRoot, stdio: 'inherit', env }).status === 0;
   if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', 'redis-server'])) {
     fail('`apt-get install -y redis-server` failed (see above).');
+  }
+}
+
+/**
+ * The multi-host tests build network namespaces with `ip netns` (as root; they are skipped when not
+ * root, except under CI). Debian's iproute2 ships `ip`; slim images may lack it.
+ */
+function setUpIproute() {
+  if (run('ip', ['-V'], { quiet: true }).ok || run('/usr/sbin/ip', ['-V'], { quiet: true }).ok) {
+    console.log('ip is installed');
+    return;
+  }
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || !run('apt-get', ['--version'], { quiet: true }).ok) {
+    const note = 'ip is not installed (Debian/Ubuntu: apt-get install iproute2)';
+    if (process.env.CI) fail(`${note}; under CI the multi-host tests must run.`);
+    console.log(`${note}: the multi-host tests will be skipped.`);
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => spawnSync('apt-get', args, { cwd: repoRoot, stdio: 'inherit', env }).status === 0;
+  if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', 'iproute2'])) {
+    fail('`apt-get install -y iproute2` failed (see above).');
   }
 }
 

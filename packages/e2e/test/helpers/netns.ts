@@ -7,13 +7,15 @@
  * the namespaces (which takes their veths with them); it also runs on process exit.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
-const IP = '/usr/sbin/ip';
+// A non-login root shell may lack /usr/sbin on PATH.
+const IP = existsSync('/usr/sbin/ip') ? '/usr/sbin/ip' : 'ip';
 
 /** Why the namespace tests cannot run here, or undefined when they can (root and `ip` present). */
 export function netnsUnavailable(): string | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'needs root (ip netns add)';
-  if (spawnSync(IP, ['-V'], { stdio: 'ignore' }).status !== 0) return `needs ${IP} (Debian: iproute2)`;
+  if (spawnSync(IP, ['-V'], { stdio: 'ignore' }).status !== 0) return 'needs ip (Debian: apt-get install iproute2)';
   return undefined;
 }
 
