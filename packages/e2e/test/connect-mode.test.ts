@@ -14,8 +14,8 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function startService(serviceId: string, home: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', tsx, fixture('math-worker.ts')], {
+async function startService(serviceId: string, home: string, script = 'math-worker.ts'): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', tsx, fixture(script)], {
     env: { ...process.env, MF_SERVICE_ID: serviceId, MULTIFROST_HOME: home, COMLINK_ZMQ_PORT: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -140,6 +140,25 @@ describe('connect mode', () => {
     const err = (await call) as MultifrostError;
     expect(err.code).toBe('WORKER_UNREACHABLE');
     process.kill(proc.pid!, 'SIGCONT');
+  });
+
+  it('a service SIGKILLed mid-stream fails the stream with WORKER_EXITED at once, after the items it sent', async () => {
+    const { home, cleanup: rm } = tempHome();
+    cleanup.push(rm);
+    const proc = await startService('streamer', home, 'stream-worker.ts');
+    const c = await ParentWorker.connect('streamer', { registry: new FileServiceRegistry({ home }), output: 'ignore' });
+    cleanup.push(() => c.close());
+    const got: number[] = [];
+    const outcome = (async () => {
+      for await (const n of c.with({ timeoutMs: 120_000 }).stream.ticks!(20)) {
+        got.push(n as number);
+        if (got.length === 3) proc.kill('SIGKILL');
+      }
+    })().catch((e: unknown) => e as MultifrostError);
+    const err = (await outcome) as MultifrostError;
+    expect(err.code).toBe('WORKER_EXITED');
+    // WORKER_EXITED (the process watch), not WORKER_UNREACHABLE after the heartbeat window.
+    expect(got.slice(0, 3)).toEqual([0, 1, 2]);
   });
 
   it('a service SIGKILLed mid-call fails the call with WORKER_EXITED, not at its timeout; its successor is found', async () => {

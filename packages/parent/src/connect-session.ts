@@ -138,7 +138,7 @@ export class ConnectSession implements WorkerStrategy {
 
   unresponsive(misses: number): void {
     // Nothing will answer these: fail them now rather than at their timeouts.
-    this.host.calls.rejectAll((p) => messages.unreachableInFlight(this.host.name, p.fn, misses), true);
+    this.host.failInFlight((fn) => messages.unreachableInFlight(this.host.name, fn, misses), true);
     void this.follow();
   }
 
@@ -193,7 +193,7 @@ export class ConnectSession implements WorkerStrategy {
       return;
     }
     debug('%s: service process %d is gone', host.name, pid);
-    host.calls.rejectAll((p) => messages.serviceExitedInFlight(host.name, p.fn, pid), true);
+    host.failInFlight((fn) => messages.serviceExitedInFlight(host.name, fn, pid), false);
     void this.follow();
   }
 

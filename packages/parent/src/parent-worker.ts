@@ -324,6 +324,10 @@ export class ParentWorker<T = UntypedApi>
       transport: this.transport,
       heartbeat: this.heartbeat,
       calls: this.calls,
+      failInFlight: (makeError, sendCancel) => {
+        this.calls.rejectAll((p) => makeError(p.fn), true);
+        this.streams.failAll(makeError, sendCancel);
+      },
       metrics: this.metricsData,
       sink,
       get closing() {

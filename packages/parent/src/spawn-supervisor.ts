@@ -154,7 +154,7 @@ export class SpawnSupervisor implements WorkerStrategy {
     // No link at all for the whole heartbeat window: libzmq gave the connection up (an over-size
     // frame is a protocol error it does not reconnect after) and nothing will answer these calls.
     const restarting = this.plan.autoRestart !== undefined && this.proc !== undefined && !this.proc.hasExited;
-    host.calls.rejectAll((p) => messages.linkLostInFlight(host.name, p.fn, misses, restarting), true);
+    host.failInFlight((fn) => messages.linkLostInFlight(host.name, fn, misses, restarting), false);
     if (restarting) {
       debug('%s: no connection for %d heartbeats; restarting pid %d', host.name, misses, String(this.proc!.pid));
       this.proc!.killGroup('SIGKILL'); // its exit runs the restart loop

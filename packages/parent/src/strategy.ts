@@ -25,6 +25,12 @@ export interface WorkerHost {
   readonly transport: CallerTransport;
   readonly heartbeat: HeartbeatMonitor;
   readonly calls: CallTable;
+  /**
+   * Rejects the calls in flight and fails the open streams with the error `makeError` gives for
+   * each function: the worker will not answer them (`sendCancel`: tell it to stop producing, when
+   * it may still be there).
+   */
+  failInFlight(makeError: (fn: string) => Error, sendCancel: boolean): void;
   readonly metrics: Metrics;
   readonly sink: OutputSink;
   /** True once close() has begun: start and restart loops stop at the next step. */

@@ -85,6 +85,7 @@ function harness(): Harness & { caller: CallerTransport; service: ServiceTranspo
     transport: caller,
     heartbeat,
     calls,
+    failInFlight: (makeError) => calls.rejectAll((p) => makeError(p.fn), true),
     metrics,
     sink: new OutputSink(
       () => 'w',
