@@ -49,6 +49,7 @@ export class Netns {
 
   /** Creates the bridge namespace and `count` hosts on it; on any failure removes what it made. */
   static create(count = 4): Netns {
+    removeStale();
     const net = new Netns(count);
     process.once('exit', net.onExit);
     try {
@@ -120,6 +121,22 @@ export class Netns {
     for (const p of this.procs) p.kill('SIGKILL');
     // Deleting a namespace deletes the veth ends inside it, and with them their peers.
     for (const name of [...this.hosts.map((h) => h.ns), this.bridgeNs]) {
+      spawnSync(IP, ['netns', 'del', name], { stdio: 'ignore' });
+    }
+  }
+}
+
+/**
+ * Namespaces of test processes that died without cleaning up (SIGKILLed, so no exit handler ran):
+ * their pid is in the name, and a namespace whose pid is gone is nobody's.
+ */
+function removeStale(): void {
+  for (const name of Netns.leftovers('mf-')) {
+    const pid = Number(/^mf-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
       spawnSync(IP, ['netns', 'del', name], { stdio: 'ignore' });
     }
   }
