@@ -297,6 +297,40 @@ describe('WorkerPool (Node workers)', () => {
     expect(await pool.call.pid()).toBe(pool.pids[0]);
   });
 
+  it('a stream is pinned to one worker, counts as in flight there, and a killed worker ends it once, unreplayed', async () => {
+    const pool = await nodePool({ size: 2, concurrency: 1 });
+    // Two streams at concurrency 1: one per worker; a third waits in the queue until one ends.
+    const readAll = async (n: number) => {
+      const pids: number[] = [];
+      for await (const pid of pool.stream.pids(n, 20)) pids.push(pid);
+      return pids;
+    };
+    // Each for-await asks for its first item at once, so the pool has placed them when readAll returns.
+    const a = readAll(10);
+    const b = readAll(10);
+    expect(pool.metrics.inFlight).toBe(2);
+    const c = readAll(3);
+    expect(pool.queueSize).toBe(1);
+    const [pa, pb, pc] = await Promise.all([a, b, c]);
+    for (const pids of [pa, pb, pc]) expect(new Set(pids).size).toBe(1); // one worker per stream
+    expect(pa[0]).not.toBe(pb[0]);
+    expect([pa.length, pb.length, pc.length]).toEqual([10, 10, 3]);
+    expect(pool.metrics.inFlight).toBe(0);
+
+    // A SIGKILLed worker: its stream fails WORKER_EXITED after the items it sent, and is not replayed.
+    const got: number[] = [];
+    const err = await (async () => {
+      for await (const pid of pool.with({ timeoutMs: 30_000 }).stream.pids(1_000, 20)) {
+        got.push(pid);
+        if (got.length === 3) process.kill(pid, 'SIGKILL');
+      }
+    })().catch((e: unknown) => e);
+    expect(codeOf(err)).toBe('WORKER_EXITED');
+    expect(new Set(got).size).toBe(1);
+    expect(got.length).toBeLessThan(10);
+    expect(pool.metrics.inFlight).toBe(0);
+  });
+
   it('refuses bad options by name before starting anything', async () => {
     await expect(WorkerPool.spawn(fixture('pool-node-worker.ts'), { size: 0 })).rejects.toThrow(
       /size must be an integer/,

@@ -59,7 +59,10 @@ const debug = createDebug('multifrost:parent');
 
 const NO_CAPABILITIES: ReadonlySet<string> = new Set();
 
-const DEFAULT_STREAM_WINDOW = 64;
+export const DEFAULT_STREAM_WINDOW = 64;
+
+/** The key of ParentWorker's internal stream opener, shared with the pool (not exported from the package). */
+export const OPEN_STREAM = Symbol('multifrost.openStream');
 
 type State = 'starting' | 'ready' | 'restarting' | 'failed' | 'closing' | 'closed';
 
@@ -443,6 +446,11 @@ export class ParentWorker<T = UntypedApi>
     return this.calls.add(msg, fn, ms, signal, admitted === 'probe', state === 'ready');
   }
 
+  /** Internal (the pool's): opens `stream`, made elsewhere, on this worker, as `worker.stream.fn` would. */
+  [OPEN_STREAM](stream: RemoteStream<unknown>, fn: string, args: unknown[], options: CallOptions): void {
+    this.openStream(fn, args, options, stream, stream.windowSize);
+  }
+
   /** `worker.stream.fn(...)`: nothing is sent until the first `next()` (openStream). */
   private makeStream(fn: string, args: unknown[], options: CallOptions): RemoteStream<unknown> {
     const w = options.streamWindow ?? this.streamWindow;
@@ -553,6 +561,6 @@ export class ParentWorker<T = UntypedApi>
 }
 
 /** A credit window: a whole number of items, at least one. */
-function isWindow(value: unknown): value is number {
+export function isWindow(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }

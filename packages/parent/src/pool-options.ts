@@ -135,6 +135,8 @@ export interface ResolvedPoolOptions {
   maxDelayMs: number;
   drainGraceMs: number;
   defaultTimeoutMs: number;
+  /** The credit window of the pool's streams (the workers' `streamWindow` option). */
+  streamWindow: number;
 }
 
 function invalid(name: string, value: unknown, want: string): MultifrostError {
@@ -158,7 +160,7 @@ function positive(value: number | undefined, name: string): number | undefined {
 
 /** Checks the pool's own options; `python` picks the concurrency default for `.py` scripts. */
 export function resolvePoolOptions(
-  given: PoolCommonOptions & PoolSizeOptions & { defaultTimeoutMs?: number },
+  given: PoolCommonOptions & PoolSizeOptions & { defaultTimeoutMs?: number; streamWindow?: number },
   name: string,
   python: boolean,
   fixedSize?: number,
@@ -212,6 +214,7 @@ export function resolvePoolOptions(
     maxDelayMs: Math.max(1, durationMs(given.backoff?.maxDelayMs, 'backoff.maxDelayMs', 5_000)),
     drainGraceMs: durationMs(given.drainGraceMs, 'drainGraceMs', 5_000),
     defaultTimeoutMs: timeoutMs(given.defaultTimeoutMs, 'defaultTimeoutMs', 60_000),
+    streamWindow: count(given.streamWindow, 'streamWindow', 64, 1),
   };
 }
 

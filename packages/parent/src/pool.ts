@@ -14,7 +14,7 @@ import { timeoutMs } from './durations.js';
 import { failLater } from './fail-later.js';
 import { listFunctions } from './list-functions.js';
 import type { CallOptions } from './options.js';
-import { ParentWorker } from './parent-worker.js';
+import { DEFAULT_STREAM_WINDOW, OPEN_STREAM, ParentWorker, isWindow } from './parent-worker.js';
 import { pickSlot } from './pool-dispatch.js';
 import type { PoolHealth } from './pool-health.js';
 import * as messages from './pool-messages.js';
@@ -31,11 +31,25 @@ import { PoolQueue, type Waiting } from './pool-queue.js';
 import type { PoolSlot } from './pool-slot.js';
 import { PoolWorkers, type Starter } from './pool-workers.js';
 import { registryFor } from './registry-url.js';
-import { createCallProxy, type Remote, type UntypedApi, type WorkerView } from './proxy.js';
+import {
+  createCallProxy,
+  createStreamProxy,
+  type Remote,
+  type StreamView,
+  type Streams,
+  type UntypedApi,
+  type WorkerView,
+} from './proxy.js';
+import { RemoteStream } from './remote-stream.js';
 
 interface PoolCall extends Waiting {
   fn: string;
   args: unknown[];
+  /**
+   * What runs on the chosen worker instead of a call (a stream), settling when it is over; such
+   * work is never retried (a stream is never replayed).
+   */
+  run: ((worker: ParentWorker, options: CallOptions) => Promise<unknown>) | undefined;
   options: CallOptions;
   /** performance.now() ms; Infinity for none. */
   deadline: number;
@@ -60,9 +74,11 @@ export interface PoolCloseOptions {
   graceMs?: number;
 }
 
-export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> implements WorkerView<T> {
+export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> implements WorkerView<T>, StreamView<T> {
   /** Calls with the default options: `await pool.call.predict(x)`. */
   readonly call: Remote<T>;
+  /** Streams, each pinned to one worker until it is over: `for await (const t of pool.stream.tokens('hi'))`. */
+  readonly stream: Streams<T>;
   readonly name: string;
   readonly mode: 'spawn' | 'connect';
 
@@ -117,6 +133,7 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
     );
     this.slots = this.workers.slots;
     this.call = createCallProxy<T>((fn, args) => this.invoke(fn, args, {}));
+    this.stream = createStreamProxy<T>((fn, args) => this.makeStream(fn, args, {}));
   }
 
   /**
@@ -180,10 +197,11 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
   }
 
   /** A view of the pool whose calls use these options: `pool.with({ timeoutMs: 500 }).call.f()`. */
-  with(options: CallOptions): WorkerView<T> {
+  with(options: CallOptions): WorkerView<T> & StreamView<T> {
     const fixed = { ...options };
     return {
       call: createCallProxy<T>((fn, args) => this.invoke(fn, args, fixed)),
+      stream: createStreamProxy<T>((fn, args) => this.makeStream(fn, args, fixed)),
       callFunction: <R = unknown>(fn: string, args: unknown[] = [], more: CallOptions = {}) =>
         this.invoke(fn, args, { ...fixed, ...more }) as Promise<R>,
       listFunctions: () => listFunctions((fn) => this.invoke(fn, [], fixed)),
@@ -200,8 +218,27 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
     return listFunctions((fn) => this.invoke(fn, [], options));
   }
 
-  // Streams, once streaming exists, are pinned to one worker: the pool picks it like a call,
-  // counts the stream as in flight there until it ends, and never moves it (docs/pools.md, "Streams").
+  /**
+   * A stream is pinned to one worker: the pool picks it like a call (waiting in the queue when
+   * every worker is busy), counts it as in flight there until it is over, and never moves or
+   * replays it (docs/pools.md#streams). Nothing happens before the first `next()`.
+   */
+  private makeStream(fn: string, args: unknown[], options: CallOptions): RemoteStream<unknown> {
+    const w = options.streamWindow ?? this.opts.streamWindow;
+    const window = isWindow(w) ? w : DEFAULT_STREAM_WINDOW;
+    return new RemoteStream(fn, window, (stream) => {
+      const run = (worker: ParentWorker, opts: CallOptions) =>
+        new Promise<unknown>((resolve) => {
+          // Cancelled while it waited for a worker: nothing to open.
+          if (stream.settled) return resolve(undefined);
+          stream.onFinal = resolve;
+          worker[OPEN_STREAM](stream, fn, args, opts);
+        });
+      this.invoke(fn, args, options, run).then(undefined, (err: unknown) =>
+        stream.fail(err instanceof Error ? err : new Error(String(err)), 'neutral', false),
+      );
+    });
+  }
 
   /** Calls waiting for a free worker. */
   get queueSize(): number {
@@ -261,7 +298,12 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
     return this;
   }
 
-  private invoke(fn: string, args: unknown[], options: CallOptions): Promise<unknown> {
+  private invoke(
+    fn: string,
+    args: unknown[],
+    options: CallOptions,
+    run?: (worker: ParentWorker, options: CallOptions) => Promise<unknown>,
+  ): Promise<unknown> {
     if (this.closing) return failLater(messages.poolClosed(this.name, fn, 'is closing'));
     const signal = options.signal;
     if (signal?.aborted) return failLater(messages.queuedAborted(this.name, fn, signal.reason));
@@ -282,6 +324,7 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
         gone: false,
         fn,
         args,
+        run,
         options,
         deadline: Number.isFinite(ms) ? now + ms : Infinity,
         timeoutMs: ms,
@@ -365,7 +408,7 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
       if (Number.isFinite(left) && (call.options.timeoutMs !== undefined || this.explicitDefaultTimeout || waited))
         options = { ...call.options, timeoutMs: Math.max(1, Math.ceil(left)) };
     }
-    worker.callFunction(call.fn, call.args, options).then(
+    (call.run ? call.run(worker, options) : worker.callFunction(call.fn, call.args, options)).then(
       (value) => {
         this.release(slot);
         this.stats.calls.recordSuccess(performance.now() - call.startedAt);
@@ -399,6 +442,7 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
     const { retry } = this.opts;
     return (
       !this.closing &&
+      call.run === undefined &&
       isMultifrostError(err) &&
       // A service on another host that died looks unreachable, not exited: the parent cannot tell.
       (err.code === 'WORKER_EXITED' || err.code === 'WORKER_UNREACHABLE') &&

@@ -47,6 +47,11 @@ export class RemoteStream<I> implements AsyncIterableIterator<I, undefined> {
   /** Items taken since credit was last granted back. */
   private taken = 0;
   private iterated = false;
+  /**
+   * Internal (the pool's): told once, when the stream is over, however it ended. A pool counts a
+   * stream as in flight on its worker until then.
+   */
+  onFinal: ((outcome: StreamOutcome) => void) | undefined;
 
   constructor(functionName: string, window: number, opener: (stream: RemoteStream<I>) => void) {
     this.functionName = functionName;
@@ -58,6 +63,17 @@ export class RemoteStream<I> implements AsyncIterableIterator<I, undefined> {
   /** Items received so far. */
   get count(): number {
     return this.received;
+  }
+
+  /** Over: ended, failed or cancelled. */
+  get settled(): boolean {
+    const s = this.state;
+    return s === 'ended' || s === 'failed' || s === 'cancelled';
+  }
+
+  /** The credit window this stream was made with. */
+  get windowSize(): number {
+    return this.window;
   }
 
   /** One iteration only: the items are consumed as they are read. */
@@ -104,6 +120,7 @@ export class RemoteStream<I> implements AsyncIterableIterator<I, undefined> {
       link.settled('cancel');
     }
     this.releaseWaiters();
+    this.final('cancel');
   }
 
   // ---- called by the stream table ------------------------------------------------------------
@@ -160,6 +177,7 @@ export class RemoteStream<I> implements AsyncIterableIterator<I, undefined> {
     this.state = 'ended';
     this.link?.settled('end');
     this.releaseWaiters();
+    this.final('end');
   }
 
   /**
@@ -186,6 +204,13 @@ export class RemoteStream<I> implements AsyncIterableIterator<I, undefined> {
       }
       this.releaseWaiters();
     }
+    this.final(outcome);
+  }
+
+  private final(outcome: StreamOutcome): void {
+    const told = this.onFinal;
+    this.onFinal = undefined;
+    told?.(outcome);
   }
 
   private take(): unknown {

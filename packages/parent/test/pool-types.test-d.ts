@@ -4,7 +4,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { ParentWorker } from '../src/parent-worker.js';
 import type { WorkerPool } from '../src/pool.js';
 import type { PoolSpawnOptions, WorkerPoolEvents } from '../src/pool-options.js';
-import type { WorkerView } from '../src/proxy.js';
+import type { StreamView, WorkerView } from '../src/proxy.js';
 
 interface ModelApi {
   predict(features: number[]): number;
@@ -19,7 +19,8 @@ describe('WorkerPool types', () => {
     expectTypeOf<Pool['call']['predict']>().toEqualTypeOf<(features: number[]) => Promise<number>>();
     expectTypeOf<Awaited<ReturnType<Pool['call']['info']>>>().toEqualTypeOf<{ pid: number; tags: string[] }>();
     expectTypeOf<Pool['call']>().not.toHaveProperty('_private');
-    expectTypeOf<ReturnType<Pool['with']>>().toEqualTypeOf<WorkerView<ModelApi>>();
+    expectTypeOf<ReturnType<Pool['with']>>().toEqualTypeOf<WorkerView<ModelApi> & StreamView<ModelApi>>();
+    expectTypeOf<Pool['stream']>().toEqualTypeOf<ParentWorker<ModelApi>['stream']>();
     expectTypeOf<Pool>().toMatchTypeOf<WorkerView<ModelApi>>();
     expectTypeOf<Pool['needsDrain']>().toEqualTypeOf<boolean>();
   });
