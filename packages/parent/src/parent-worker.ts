@@ -34,6 +34,7 @@ import { timeoutMs } from './durations.js';
 import { HeartbeatMonitor, heartbeatOptions } from './heartbeat.js';
 import { failLater } from './fail-later.js';
 import { listFunctions } from './list-functions.js';
+import { boundView } from './view.js';
 import * as messages from './messages.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import type { CallOptions, ConnectOptions, ParentWorkerEvents, ParentWorkerOptions, SpawnOptions } from './options.js';
@@ -244,14 +245,11 @@ export class ParentWorker<T = UntypedApi>
 
   /** A view of this worker whose calls use these options: `worker.with({ timeoutMs: 500 }).call.f()`. */
   with(options: CallOptions): WorkerView<T> & StreamView<T> {
-    const fixed = { ...options };
-    return {
-      call: createCallProxy<T>((fn, args) => this.invoke(fn, args, fixed)),
-      stream: createStreamProxy<T>((fn, args) => this.makeStream(fn, args, fixed)),
-      callFunction: <R = unknown>(fn: string, args: unknown[] = [], more: CallOptions = {}) =>
-        this.invoke(fn, args, { ...fixed, ...more }) as Promise<R>,
-      listFunctions: () => listFunctions((fn) => this.invoke(fn, [], fixed)),
-    };
+    return boundView<T>(
+      options,
+      (fn, args, o) => this.invoke(fn, args, o),
+      (fn, args, o) => this.makeStream(fn, args, o),
+    );
   }
 
   /** Calls a function by name (what `worker.call.name(...args)` does). */

@@ -13,6 +13,7 @@ import { MultifrostError, isMultifrostError } from '@multifrost/protocol';
 import { timeoutMs } from './durations.js';
 import { failLater } from './fail-later.js';
 import { listFunctions } from './list-functions.js';
+import { boundView } from './view.js';
 import type { CallOptions } from './options.js';
 import { DEFAULT_STREAM_WINDOW, OPEN_STREAM, ParentWorker, isWindow } from './parent-worker.js';
 import { pickSlot } from './pool-dispatch.js';
@@ -198,14 +199,11 @@ export class WorkerPool<T = UntypedApi> extends EventEmitter<WorkerPoolEvents> i
 
   /** A view of the pool whose calls use these options: `pool.with({ timeoutMs: 500 }).call.f()`. */
   with(options: CallOptions): WorkerView<T> & StreamView<T> {
-    const fixed = { ...options };
-    return {
-      call: createCallProxy<T>((fn, args) => this.invoke(fn, args, fixed)),
-      stream: createStreamProxy<T>((fn, args) => this.makeStream(fn, args, fixed)),
-      callFunction: <R = unknown>(fn: string, args: unknown[] = [], more: CallOptions = {}) =>
-        this.invoke(fn, args, { ...fixed, ...more }) as Promise<R>,
-      listFunctions: () => listFunctions((fn) => this.invoke(fn, [], fixed)),
-    };
+    return boundView<T>(
+      options,
+      (fn, args, o) => this.invoke(fn, args, o),
+      (fn, args, o) => this.makeStream(fn, args, o),
+    );
   }
 
   /** Calls a function by name on one worker (what `pool.call.name(...args)` does). */
