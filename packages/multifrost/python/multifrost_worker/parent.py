@@ -208,18 +208,28 @@ class ParentWorker:
                 raise TimeoutError(f"stream {st.label} from {self._label} did not finish within its timeout")
             self._keep_alive(now)
             wait = 0.05 if deadline is None else min(0.05, max(0.001, deadline - now))
-            if self.sock.poll(int(wait * 1000) or 1):
-                frames = self.sock.recv_multipart()
-                if len(frames) != 2:
-                    continue
-                message = unpack(frames[1])
-                if not isinstance(message, dict):
-                    continue
-                if message.get("type") in ("stdout", "stderr"):
-                    if self._output is not None:
-                        self._output(message["type"], str(message.get("output", "")))
-                    continue
-                self._to_stream(message)
+            if not self.sock.poll(int(wait * 1000) or 1):
+                continue
+            # Take what has arrived (bounded per turn), not one message per wake-up: fewer polls per item,
+            # and a worker sending past its credit is caught here, before the socket's queue hides it.
+            for _ in range(_DRAIN_MAX):
+                try:
+                    frames = self.sock.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                self._route(frames)
+
+    def _route(self, frames: List[bytes]) -> None:
+        if len(frames) != 2:
+            return
+        message = unpack(frames[1])
+        if not isinstance(message, dict):
+            return
+        if message.get("type") in ("stdout", "stderr"):
+            if self._output is not None:
+                self._output(message["type"], str(message.get("output", "")))
+            return
+        self._to_stream(message)
 
     def _keep_alive(self, now: float) -> None:
         # We send no periodic heartbeats, so a service would take a stream waiting on a slow producer for an
@@ -237,6 +247,7 @@ class ParentWorker:
         try:
             self.sock.send_multipart(
                 [b"", pack(make_message(self.app, "stream_credit", st.id, credit=credit))], zmq.NOBLOCK)
+            st.granted += credit
         except zmq.ZMQError:  # no room: the next grant or keep-alive carries on
             if credit:
                 st.ungranted += credit
@@ -352,6 +363,7 @@ def remote_error(reply: Dict[str, Any]) -> RemoteCallError:
 
 
 _PARENT_CAPS = [CAP_STREAM]
+_DRAIN_MAX = 1024
 
 
 def _read_caps(metadata: Any) -> Tuple[str, ...]:

@@ -1,8 +1,8 @@
 """Streams on the caller side: one stream's buffer and outcome, and the generator ParentWorker.stream returns.
 
-The worker may have at most `window` items unconsumed (credit granted minus items read), so the
-buffer here is bounded by the window; a worker that sends more than that is lying, and the stream
-fails instead of growing. Credit goes back in batches of half the window, and at least every
+The worker may send only as many items as we granted credit for (the window, then what we grant
+back as items are read), so the buffer here is bounded by the window; a worker that sends more is
+lying, and the stream fails instead of growing. Credit goes back in batches of half the window, and at least every
 KEEPALIVE_S seconds while the stream is open, so a service never takes a slow reader for a vanished one.
 """
 from __future__ import annotations
@@ -37,7 +37,8 @@ _END = object()
 
 
 class InboundStream:
-    __slots__ = ("id", "label", "window", "batch", "buffer", "outcome", "received", "ungranted", "last_sent")
+    __slots__ = ("id", "label", "window", "batch", "buffer", "outcome", "received", "granted", "ungranted",
+                 "last_sent")
 
     def __init__(self, call_id: str, label: str, window: int) -> None:
         self.id, self.label, self.window = call_id, label, window
@@ -45,6 +46,7 @@ class InboundStream:
         self.buffer: Deque[Any] = deque()
         self.outcome: Any = None  # _END, or the exception to raise once the buffer is drained
         self.received = 0
+        self.granted = window  # credit sent so far: the initial window plus every stream_credit
         self.ungranted = 0  # items consumed whose credit has not gone back yet
         self.last_sent = 0.0
 
@@ -57,9 +59,10 @@ class InboundStream:
             return True
         kind = message.get("type")
         if kind == "stream_item":
-            if len(self.buffer) >= self.window:
+            if self.received >= self.granted:
                 self.outcome = StreamProtocolError(
-                    f"stream {self.label} sent more than its window of {self.window} unread items")
+                    f"stream {self.label} sent item {self.received} with credit for only {self.granted} "
+                    f"(window {self.window})")
                 return True
             self.buffer.append(message.get("item"))
             self.received += 1
