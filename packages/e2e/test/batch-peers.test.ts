@@ -30,7 +30,8 @@ describe('batches and peers that did not list them', () => {
   it('a worker that echoes the parent’s capability list back never receives a batch or payload frames', async () => {
     const w = await ParentWorker.spawn(fixture('batch-spy-child.mjs'), 'node', quiet);
     cleanup.push(() => w.close());
-    const results = await Promise.all(Array.from({ length: 2_000 }, (_, i) => w.call.add!(i, 1)));
+    const calls = w.with({ timeoutMs: 20_000 }).call;
+    const results = await Promise.all(Array.from({ length: 2_000 }, (_, i) => calls.add!(i, 1)));
     expect(results).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
     expect(await w.call.size!(Buffer.alloc(1 << 20))).toBe(1 << 20);
     const types = (await w.call.types!()) as Record<string, number>;
@@ -44,7 +45,7 @@ describe('batches and peers that did not list them', () => {
   it('a parent that sends no capabilities gets every reply alone, in two frames, from our child', async () => {
     const packr = new Packr({ useRecords: false });
     const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
-    const dealer = new Dealer({ linger: 0 });
+    const dealer = new Dealer({ linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
     cleanup.push(() => dealer.close());
     await dealer.bind('tcp://127.0.0.1:0');
     const port = new URL(dealer.lastEndpoint!.replace('tcp:', 'http:')).port;
