@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MultifrostError } from '@multifrost/protocol';
-import { createDebug, pause } from '@multifrost/protocol/internal';
+import { createDebug } from '@multifrost/protocol/internal';
 import type {
   BindEndpoint,
   DiscoverOptions,
@@ -25,7 +25,8 @@ import { Redis } from 'ioredis';
 import { escapeGlob } from './key-pattern.js';
 import { RENEW_SCRIPT, UNREGISTER_SCRIPT } from './lease-scripts.js';
 import { decodeEntry, encodeEntry, tcpParts } from './redis-entry.js';
-import { alreadyRegistered, checkServiceId, redactUrl, throwIfAborted, unavailable } from './registry-errors.js';
+import { alreadyRegistered, checkServiceId, redactUrl, unavailable } from './registry-errors.js';
+import { pollForEntry, throwIfAborted } from '@multifrost/registry/internal';
 
 const debug = createDebug('multifrost:registry-redis');
 
@@ -198,30 +199,16 @@ export class RedisServiceRegistry implements ServiceRegistry {
     checkServiceId(serviceId);
     const timeoutMs = checkMs(options.timeoutMs, 'timeoutMs', 5_000, 0);
     const pollMs = checkMs(options.pollMs, 'pollMs', this.pollMs, 1);
-    const { signal } = options;
-    const deadline = Date.now() + timeoutMs;
     // Redis may come back within the wait: keep looking, and only if it never does, say so.
-    let lastError: unknown;
-    for (;;) {
-      throwIfAborted(signal, 'Discovery', serviceId);
-      try {
-        const entry = await this.lookup(serviceId);
-        if (entry) return entry;
-        lastError = undefined;
-      } catch (err) {
-        if (this.closed) throw err;
-        lastError = err;
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await pause(Math.min(pollMs, remaining), signal);
-    }
-    if (lastError) throw lastError;
-    throw new MultifrostError(
-      'SERVICE_NOT_FOUND',
-      `Service '${serviceId}' not found within ${timeoutMs}ms (registry ${this.where})`,
-      { details: { serviceId, registry: this.where, timeoutMs } },
-    );
+    return pollForEntry({
+      serviceId,
+      timeoutMs,
+      pollMs,
+      signal: options.signal,
+      where: this.where,
+      lookup: () => this.lookup(serviceId),
+      fatal: () => this.closed,
+    });
   }
 
   async list(prefix = ''): Promise<ServiceEntry[]> {

@@ -29,21 +29,6 @@ export function alreadyRegistered(serviceId: string, where: string, held: Servic
   });
 }
 
-export function aborted(signal: AbortSignal, what: 'Discovery' | 'Registration', serviceId: string): MultifrostError {
-  return new MultifrostError('ABORTED', `${what} of service '${serviceId}' was aborted`, {
-    cause: signal.reason,
-    details: { serviceId },
-  });
-}
-
-export function throwIfAborted(
-  signal: AbortSignal | undefined,
-  what: 'Discovery' | 'Registration',
-  serviceId: string,
-): void {
-  if (signal?.aborted) throw aborted(signal, what, serviceId);
-}
-
 export const MAX_SERVICE_ID_LENGTH = 256;
 
 export function checkServiceId(serviceId: unknown): asserts serviceId is string {

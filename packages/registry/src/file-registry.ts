@@ -14,6 +14,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { abortedError, pollForEntry, throwIfAborted } from './discovery.js';
 import { MultifrostError } from '@multifrost/protocol';
 import { RegistryFile } from './registry-file.js';
 import { defaultRegistryHome, registryLockOrder, registryPaths } from './registry-home.js';
@@ -173,32 +174,16 @@ export class FileServiceRegistry implements ServiceRegistry {
     validateServiceId(serviceId);
     const timeoutMs = registryMs(options.timeoutMs, 'timeoutMs', DEFAULT_DISCOVER_TIMEOUT_MS, 'timeout');
     const pollMs = registryMs(options.pollMs, 'pollMs', this.pollMs, 'interval');
-    const { signal } = options;
-    const deadline = Date.now() + timeoutMs;
     // A corrupt file may be a peer's half-finished non-atomic write (Go, JS 136808e): keep polling,
     // and only if it never recovers report the corruption as the reason.
-    let lastError: unknown;
-    for (;;) {
-      throwIfAborted(signal, 'Discovery', serviceId);
-      try {
-        const entry = await this.lookup(serviceId);
-        if (entry) return entry;
-        lastError = undefined;
-      } catch (err) {
-        lastError = err;
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await abortableSleep(Math.min(pollMs, remaining), signal, serviceId);
-    }
-    if (lastError) throw lastError;
-    throw new MultifrostError(
-      'SERVICE_NOT_FOUND',
-      `Service '${serviceId}' not found within ${timeoutMs}ms (registry ${this.file})`,
-      {
-        details: { serviceId, registry: this.file, timeoutMs },
-      },
-    );
+    return pollForEntry({
+      serviceId,
+      timeoutMs,
+      pollMs,
+      signal: options.signal,
+      where: this.file,
+      lookup: () => this.lookup(serviceId),
+    });
   }
 
   async list(prefix = ''): Promise<FileServiceEntry[]> {
@@ -213,17 +198,6 @@ export class FileServiceRegistry implements ServiceRegistry {
   }
 }
 
-function abortedError(signal: AbortSignal, what: 'Discovery' | 'Registration', serviceId: string): MultifrostError {
-  return new MultifrostError('ABORTED', `${what} of service '${serviceId}' was aborted`, {
-    cause: signal.reason,
-    details: { serviceId },
-  });
-}
-
-function throwIfAborted(signal: AbortSignal | undefined, what: 'Discovery' | 'Registration', serviceId: string): void {
-  if (signal?.aborted) throw abortedError(signal, what, serviceId);
-}
-
 /**
  * Now as ISO, but never equal to the `started` being replaced: the lease token is pid + started, so
  * a re-registration within the same millisecond must still make the old lease stale.
@@ -233,23 +207,6 @@ function uniqueStarted(previous: string | undefined): string {
   const before = previous === undefined ? NaN : Date.parse(previous);
   if (now <= before) now = before + 1;
   return new Date(now).toISOString();
-}
-
-/** Sleeps, but an abort ends the wait at once rather than at the next poll. */
-function abortableSleep(ms: number, signal: AbortSignal | undefined, serviceId: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // An abort during the lookup before this sleep fired no event we could still hear.
-    if (signal?.aborted) return reject(abortedError(signal, 'Discovery', serviceId));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortedError(signal!, 'Discovery', serviceId));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** A Z85 CURVE key is 40 characters of its alphabet; the registry stores it, so a typo must not pass. */

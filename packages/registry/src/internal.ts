@@ -10,3 +10,5 @@ export {
   parseStarted,
   processStartTimeMs,
 } from './pid-liveness.js';
+export { abortedError, pollForEntry, throwIfAborted } from './discovery.js';
+export type { DiscoveryPoll } from './discovery.js';
