@@ -109,26 +109,32 @@ export type Message =
   | StreamEndMessage
   | StreamCreditMessage;
 
-/** Random bytes for 256 ids, refilled when used up (one native call per 256 ids). */
-const idPool = Buffer.alloc(16 * 256);
-let idOffset = idPool.length;
+/** Random bytes for 256 ids, refilled when used up, and their hex text (one native call each per 256 ids). */
+const ID_BYTES = 16;
+const IDS_PER_FILL = 256;
+const idPool = Buffer.alloc(ID_BYTES * IDS_PER_FILL);
+let idHex = '';
+let idIndex = IDS_PER_FILL;
 
 /**
  * A fresh UUID v4 for a new message, as its 32 hex digits without hyphens (Python's `uuid4().hex`).
  * Every peer treats ids as opaque strings and echoes them; the 4 bytes saved keep a small call such
  * as `add(1, 2)` at 125 bytes, under the 128 bytes above which zeromq.js stops copying a frame and
- * hands it over by reference instead (measurably slower on both sides: docs/benchmarks.md).
+ * hands it over by reference instead (measurably slower on both sides: docs/benchmarks.md). The
+ * pool is turned into hex once per fill, so an id is a slice of that text, not a conversion.
  */
 export function newId(): string {
-  if (idOffset === idPool.length) {
+  if (idIndex === IDS_PER_FILL) {
     randomFillSync(idPool);
-    idOffset = 0;
+    for (let at = 0; at < idPool.length; at += ID_BYTES) {
+      idPool[at + 6] = (idPool[at + 6]! & 0x0f) | 0x40; // version 4
+      idPool[at + 8] = (idPool[at + 8]! & 0x3f) | 0x80; // RFC 4122 variant
+    }
+    idHex = idPool.toString('hex');
+    idIndex = 0;
   }
-  const at = idOffset;
-  idOffset += 16;
-  idPool[at + 6] = (idPool[at + 6]! & 0x0f) | 0x40; // version 4
-  idPool[at + 8] = (idPool[at + 8]! & 0x3f) | 0x80; // RFC 4122 variant
-  return idPool.toString('hex', at, at + 16);
+  const from = idIndex++ * ID_BYTES * 2;
+  return idHex.slice(from, from + ID_BYTES * 2);
 }
 
 /**
