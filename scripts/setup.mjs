@@ -115,48 +115,48 @@ function setUpPython() {
 }
 
 /**
- * The Redis registry's tests run a real redis-server (on a port of their own, never 6379). They are
- * skipped without one, except under CI, so CI installs it where it can: Debian's package, as root.
+ * The Redis registry's tests run a real redis-server (on a port of their own, never 6379), and the
+ * multi-host tests build network namespaces with `ip netns` (Debian's iproute2; slim images may lack
+ * it). Both are skipped without their program, except under CI, so setup installs what it can:
+ * Debian's package, as root.
  */
 function setUpRedisServer() {
-  if (run('redis-server', ['--version'], { quiet: true }).ok) {
-    console.log('redis-server is installed');
-    return;
-  }
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root || !run('apt-get', ['--version'], { quiet: true }).ok) {
-    const note = 'redis-server is not installed (Debian/Ubuntu: apt-get install redis-server)';
-    if (process.env.CI) fail(`${note}; under CI the Redis registry tests must run.`);
-    console.log(`${note}: the Redis registry tests will be skipped.`);
-    return;
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args) => spawnSync('apt-get', args, { cwd: repoRoot, stdio: 'inherit', env }).status === 0;
-  if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', 'redis-server'])) {
-    fail('`apt-get install -y redis-server` failed (see above).');
-  }
+  ensureDebianProgram({
+    program: 'redis-server',
+    probe: [['redis-server', '--version']],
+    pkg: 'redis-server',
+    tests: 'the Redis registry tests',
+  });
 }
 
-/**
- * The multi-host tests build network namespaces with `ip netns` (as root; they are skipped when not
- * root, except under CI). Debian's iproute2 ships `ip`; slim images may lack it.
- */
 function setUpIproute() {
-  if (run('ip', ['-V'], { quiet: true }).ok || run('/usr/sbin/ip', ['-V'], { quiet: true }).ok) {
-    console.log('ip is installed');
+  ensureDebianProgram({
+    program: 'ip',
+    probe: [
+      ['ip', '-V'],
+      ['/usr/sbin/ip', '-V'],
+    ],
+    pkg: 'iproute2',
+    tests: 'the multi-host tests',
+  });
+}
+
+function ensureDebianProgram({ program, probe, pkg, tests }) {
+  if (probe.some(([cmd, ...args]) => run(cmd, args, { quiet: true }).ok)) {
+    console.log(`${program} is installed`);
     return;
   }
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || !run('apt-get', ['--version'], { quiet: true }).ok) {
-    const note = 'ip is not installed (Debian/Ubuntu: apt-get install iproute2)';
-    if (process.env.CI) fail(`${note}; under CI the multi-host tests must run.`);
-    console.log(`${note}: the multi-host tests will be skipped.`);
+    const note = `${program} is not installed (Debian/Ubuntu: apt-get install ${pkg})`;
+    if (process.env.CI) fail(`${note}; under CI ${tests} must run.`);
+    console.log(`${note}: ${tests} will be skipped.`);
     return;
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (args) => spawnSync('apt-get', args, { cwd: repoRoot, stdio: 'inherit', env }).status === 0;
-  if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', 'iproute2'])) {
-    fail('`apt-get install -y iproute2` failed (see above).');
+  if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', pkg])) {
+    fail(`\`apt-get install -y ${pkg}\` failed (see above).`);
   }
 }
 
