@@ -40,6 +40,10 @@ export const registryStorm: Scenario = {
       const countCycles = (p: ChildProcess) =>
         p.stdout!.on('data', (d: Buffer) => (cycles += d.toString().split('cycle').length - 1));
       churners.forEach(countCycles);
+      // The window starts once the churners are up: starting 20 Node processes on a busy 2-core
+      // machine can take longer than the fast subset's whole window (seen once in CI: no cycle at all).
+      const upBy = Date.now() + 30_000;
+      while (cycles === 0 && Date.now() < upBy) await new Promise((r) => setTimeout(r, 20));
       const stopAt = Date.now() + seconds * 1000;
       let nextKill = Date.now() + 300;
       while (Date.now() < stopAt) {
