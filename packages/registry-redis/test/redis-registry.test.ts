@@ -205,14 +205,15 @@ describe.skipIf(!redisInstalled)('RedisServiceRegistry on a real redis-server', 
     const lease = await reg.register('survivor', async () => 'tcp://127.0.0.1:7200');
     await server.stop();
     try {
+      // One at a time: made all at once, the later ones would reject before anything awaits them.
       for (const attempt of [
-        reg.lookup('survivor'),
-        reg.register('newcomer', async () => 'tcp://127.0.0.1:7201'),
-        reg.discover('survivor', { timeoutMs: 200, pollMs: 50 }),
-        reg.list(),
-        reg.renew(lease),
+        () => reg.lookup('survivor'),
+        () => reg.register('newcomer', async () => 'tcp://127.0.0.1:7201'),
+        () => reg.discover('survivor', { timeoutMs: 200, pollMs: 50 }),
+        () => reg.list(),
+        () => reg.renew(lease),
       ]) {
-        const err = await failure(attempt);
+        const err = await failure(attempt());
         expect(err.code).toBe('REGISTRY_UNAVAILABLE');
         expect(err.message).toContain(server.url.replace(/\/0$/, ''));
       }
