@@ -25,8 +25,8 @@ import { Redis } from 'ioredis';
 import { escapeGlob } from './key-pattern.js';
 import { RENEW_SCRIPT, UNREGISTER_SCRIPT } from './lease-scripts.js';
 import { decodeEntry, encodeEntry, tcpParts } from './redis-entry.js';
-import { alreadyRegistered, checkServiceId, redactUrl, unavailable } from './registry-errors.js';
-import { pollForEntry, throwIfAborted } from '@multifrost/registry/internal';
+import { alreadyRegistered, redactUrl, unavailable } from './registry-errors.js';
+import { checkCurveKey, pollForEntry, throwIfAborted, validateServiceId } from '@multifrost/registry/internal';
 
 const debug = createDebug('multifrost:registry-redis');
 
@@ -123,7 +123,7 @@ export class RedisServiceRegistry implements ServiceRegistry {
   }
 
   async register(serviceId: string, bind: BindEndpoint, options: RegisterOptions = {}): Promise<RegistrationLease> {
-    checkServiceId(serviceId);
+    validateServiceId(serviceId);
     const { signal } = options;
     throwIfAborted(signal, 'Registration', serviceId);
     const curvePublicKey =
@@ -182,7 +182,7 @@ export class RedisServiceRegistry implements ServiceRegistry {
   }
 
   async unregister(lease: RegistrationLease): Promise<boolean> {
-    checkServiceId(lease?.serviceId);
+    validateServiceId(lease?.serviceId);
     const result = await this.run(`unregister '${lease.serviceId}'`, (c) =>
       c.eval(UNREGISTER_SCRIPT, 1, this.key(lease.serviceId), String(lease.token)),
     );
@@ -190,13 +190,13 @@ export class RedisServiceRegistry implements ServiceRegistry {
   }
 
   async lookup(serviceId: string): Promise<ServiceEntry | undefined> {
-    checkServiceId(serviceId);
+    validateServiceId(serviceId);
     const raw = await this.run(`look up '${serviceId}'`, (c) => c.get(this.key(serviceId)));
     return decodeEntry(serviceId, raw);
   }
 
   async discover(serviceId: string, options: DiscoverOptions = {}): Promise<ServiceEntry> {
-    checkServiceId(serviceId);
+    validateServiceId(serviceId);
     const timeoutMs = checkMs(options.timeoutMs, 'timeoutMs', 5_000, 0);
     const pollMs = checkMs(options.pollMs, 'pollMs', this.pollMs, 1);
     // Redis may come back within the wait: keep looking, and only if it never does, say so.
@@ -313,15 +313,4 @@ function checkMs(value: number | undefined, name: string, fallback: number, min:
     );
   }
   return Math.round(value);
-}
-
-/** A Z85 CURVE key is 40 characters of its alphabet; a typo stored here would lock every parent out. */
-function checkCurveKey(serviceId: string, key: unknown): string {
-  if (typeof key !== 'string' || !/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/.test(key)) {
-    throw new MultifrostError(
-      'INVALID_ARGUMENT',
-      `register('${serviceId}'): curvePublicKey must be a 40-character Z85 key, got ${JSON.stringify(key) ?? String(key)}`,
-    );
-  }
-  return key;
 }

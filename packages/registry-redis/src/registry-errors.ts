@@ -28,14 +28,3 @@ export function alreadyRegistered(serviceId: string, where: string, held: Servic
     details: { serviceId, registry: where, ...(held ? { ...held } : {}) },
   });
 }
-
-export const MAX_SERVICE_ID_LENGTH = 256;
-
-export function checkServiceId(serviceId: unknown): asserts serviceId is string {
-  if (typeof serviceId !== 'string' || serviceId.length === 0 || serviceId.length > MAX_SERVICE_ID_LENGTH) {
-    throw new MultifrostError(
-      'INVALID_ARGUMENT',
-      `A service id must be a non-empty string of at most ${MAX_SERVICE_ID_LENGTH} characters, got ${JSON.stringify(serviceId) ?? String(serviceId)}`,
-    );
-  }
-}

@@ -25,6 +25,7 @@ import {
   liveEntry,
   setRaw,
   toEntry,
+  checkCurveKey,
   validateServiceId,
   type FileServiceEntry,
 } from './service-entries.js';
@@ -207,15 +208,4 @@ function uniqueStarted(previous: string | undefined): string {
   const before = previous === undefined ? NaN : Date.parse(previous);
   if (now <= before) now = before + 1;
   return new Date(now).toISOString();
-}
-
-/** A Z85 CURVE key is 40 characters of its alphabet; the registry stores it, so a typo must not pass. */
-function checkCurveKey(serviceId: string, key: unknown): string {
-  if (typeof key !== 'string' || !/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/.test(key)) {
-    throw new MultifrostError(
-      'INVALID_ARGUMENT',
-      `register('${serviceId}'): curvePublicKey must be a 40-character Z85 key, got ${JSON.stringify(key) ?? String(key)}`,
-    );
-  }
-  return key;
 }

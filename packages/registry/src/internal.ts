@@ -12,3 +12,4 @@ export {
 } from './pid-liveness.js';
 export { abortedError, pollForEntry, throwIfAborted } from './discovery.js';
 export type { DiscoveryPoll } from './discovery.js';
+export { MAX_SERVICE_ID_LENGTH, checkCurveKey, validateServiceId } from './service-entries.js';

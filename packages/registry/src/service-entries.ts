@@ -22,6 +22,17 @@ export function validateServiceId(serviceId: unknown): asserts serviceId is stri
   }
 }
 
+/** A Z85 CURVE key is 40 characters of its alphabet; a registry stores it, so a typo must not pass (a wrong key would lock every parent out). */
+export function checkCurveKey(serviceId: string, key: unknown): string {
+  if (typeof key !== 'string' || !/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/.test(key)) {
+    throw new MultifrostError(
+      'INVALID_ARGUMENT',
+      `register('${serviceId}'): curvePublicKey must be a 40-character Z85 key, got ${JSON.stringify(key) ?? String(key)}`,
+    );
+  }
+  return key;
+}
+
 // Service ids are arbitrary strings, so `__proto__`, `constructor` or `toString` must be plain keys:
 // `data[id]` would read Object.prototype's members, and `data['__proto__'] = x` would set the
 // prototype and vanish from JSON.stringify — a registration that "succeeds" and is never written.
