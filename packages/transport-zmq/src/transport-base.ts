@@ -207,10 +207,12 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     onError: SendErrorHandler,
     onSent?: () => void,
   ): Error | undefined {
-    // A ROUTER's head is [routing id, empty]; a DEALER's only [empty].
-    const limits = this.peerLimits.size === 0 ? this.limits : this.limitsFor(head.length > 1 ? head[0] : undefined);
-    const framed = this.framePeers.size > 0 && this.framePeers.has(head.length > 1 ? head[0]!.toString('latin1') : '');
-    const frames: Uint8Array[] | undefined = framed ? [] : undefined;
+    // What we know of the peer is kept by its routing id in latin1 (a ROUTER's head is [routing id,
+    // empty]; a DEALER's only [empty], its one peer ''), read once, and only when we know anything.
+    const known = this.peerLimits.size > 0 || this.framePeers.size > 0 || this.batchPeers.size > 0;
+    const key = known && head.length > 1 ? head[0]!.toString('latin1') : '';
+    const limits = this.peerLimits.size === 0 ? this.limits : (this.peerLimits.get(key) ?? this.limits);
+    const frames: Uint8Array[] | undefined = this.framePeers.size > 0 && this.framePeers.has(key) ? [] : undefined;
     const payload = payloadForSend(message, limits, this.closedFlag, frames);
     if (payload instanceof MultifrostError) {
       this.stats.sendErrors++;
@@ -225,11 +227,8 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       this.writer.post(head, onError, onSent, message);
       return undefined;
     }
-    let batchKey: string | undefined;
-    if (this.batchPeers.size > 0 && payload.length <= BATCH_ITEM_MAX_BYTES) {
-      const key = head.length > 1 ? head[0]!.toString('latin1') : '';
-      if (this.batchPeers.has(key)) batchKey = key;
-    }
+    const batchKey =
+      this.batchPeers.size > 0 && payload.length <= BATCH_ITEM_MAX_BYTES && this.batchPeers.has(key) ? key : undefined;
     this.writer.post(head, onError, onSent, message, batchKey);
     return undefined;
   }
@@ -261,10 +260,6 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     // Bounded: peers that come and go (or a stranger inventing routing ids) cannot grow it forever.
     if (!this.peerLimits.has(key) && this.peerLimits.size >= MAX_PEER_LIMITS) return;
     this.peerLimits.set(key, { ...this.limits, maxMessageBytes: bytes });
-  }
-
-  private limitsFor(peer: Buffer | undefined): ProtocolLimits {
-    return this.peerLimits.get(peer ? peer.toString('latin1') : '') ?? this.limits;
   }
 
   /** Hands a valid message to the subclass's onMessage (peer is set for a ROUTER). */
