@@ -9,6 +9,7 @@ import { MultifrostError } from './errors.js';
 import type { Message } from './messages.js';
 import { makeFaithfulDecoder, mayHaveRenamedKey } from './proto-keys.js';
 import { exactSizeSettings, packExactSize } from './exact-size.js';
+import { NOT_FAST, fastDecode, fastEncode } from './fast-codec.js';
 import { PAYLOAD_FRAME_MIN_BYTES } from './payload-frames.js';
 import { NegativeZero, binaryTally, frameSink, needsPreparing, prepareValue } from './values.js';
 
@@ -31,15 +32,17 @@ addExtension({
   },
 } as unknown as Parameters<typeof addExtension>[0]);
 
-const packr = new Packr({
+/** The encoder settings (exported for the fast path's equality tests). */
+export const packrOptions: Options = {
   useRecords: false,
   variableMapSize: true,
   encodeUndefinedAsNil: true,
   useTimestamp32: false,
-});
+};
+const packr = new Packr(packrOptions);
 
 // msgpackr supports int64AsType 'auto' at run time but its typings omit it.
-const unpackrOptions: Options = {
+export const unpackrOptions: Options = {
   useRecords: false,
   mapsAsObjects: true,
   // int64/uint64 become Numbers when exactly representable (|n| <= 2^53), BigInt otherwise.
@@ -63,6 +66,8 @@ export function encodeValue(value: unknown, path = 'value', limits: Partial<Prot
 
 /** Decodes one msgpack value. Throws on malformed input (use `parseFrames` for hostile input). */
 export function decodeValue(bytes: Uint8Array): unknown {
+  const fast = fastDecode(bytes);
+  if (fast !== NOT_FAST) return fast;
   const value = unpackr.unpack(bytes);
   // A `__proto__` key arrives as itself (see proto-keys.ts); msgpackr alone would rename it.
   return mayHaveRenamedKey(value) ? decodeFaithfully(bytes) : value;
@@ -80,6 +85,10 @@ export function decodeValue(bytes: Uint8Array): unknown {
 export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> = {}, frames?: Uint8Array[]): Buffer {
   const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   const src = message as unknown as Record<string, unknown>;
+  // Plain messages (almost all of them) need neither the walk nor msgpackr (fast-codec.ts). The
+  // message itself is one level above its values, as the walk counts.
+  const fast = fastEncode(message, maxDepth + 1);
+  if (fast !== NOT_FAST) return checkSize(message, fast, fast.length, limits);
   let prepared: Record<string, unknown> | undefined;
   binaryTally.bytes = 0;
   if (frames !== undefined) {
@@ -103,9 +112,14 @@ export function encodeMessage(message: Message, limits: Partial<ProtocolLimits> 
   // Read straight after the walk: a nested encode (a getter that encodes) would zero it later.
   const big = binaryTally.bytes >= exactSizeSettings.minBinaryBytes;
   const bytes = (big ? packExactSize(packr, ready) : undefined) ?? packr.pack(ready);
-  const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
   let size = bytes.length;
   if (frames !== undefined) for (const frame of frames) size += frame.byteLength;
+  return checkSize(message, bytes, size, limits);
+}
+
+/** `bytes`, unless the message (`size` with its frames) is over `limits.maxMessageBytes`. */
+function checkSize(message: Message, bytes: Buffer, size: number, limits: Partial<ProtocolLimits>): Buffer {
+  const max = limits.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
   if (size > max) {
     throw new MultifrostError(
       'ENCODE',
