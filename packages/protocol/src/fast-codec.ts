@@ -48,6 +48,7 @@ export function fastEncode(value: unknown, maxDepth: number): Buffer | typeof NO
     view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     start = 0;
   }
+  if (prototypePolluted()) return NOT_FAST;
   pos = start;
   limit = start + FAST_MAX_BYTES;
   if (!writeValue(value, 0)) return NOT_FAST;
@@ -172,21 +173,40 @@ function writeArray(arr: unknown[], depth: number): boolean {
 function writeObject(obj: Record<string, unknown>, depth: number): boolean {
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) return false;
-  const keys = Object.keys(obj);
-  const length = keys.length;
-  if (!writeLength(length, 0x80, 0xde)) return false;
-  for (let i = 0; i < length; i++) {
-    const key = keys[i]!;
+  // for-in (V8 reads each value straight from the object's layout) rather than Object.keys and a
+  // keyed load per key; it sees own keys only, as fastEncode checked that Object.prototype has no
+  // enumerable ones. The count is known at the end: a fixmap header is patched in, a map16 moves
+  // the entries two bytes on.
+  const header = pos++;
+  let count = 0;
+  for (const key in obj) {
     // The general path keeps a `__proto__` key an own property, and msgpackr calls toJSON.
     if (key === '__proto__' || key === 'toJSON') return false;
     if (pos + 3 > limit || !writeString(key) || !writeValue(obj[key], depth + 1)) return false;
+    count++;
   }
+  if (count < 0x10) {
+    chunk[header] = 0x80 | count;
+    return true;
+  }
+  if (count >= 0x10000 || pos + 2 > limit) return false;
+  chunk.copyWithin(header + 3, header + 1, pos);
+  chunk[header] = 0xde;
+  chunk[header + 1] = count >> 8;
+  chunk[header + 2] = count & 0xff;
+  pos += 2;
   return true;
+}
+
+/** True when some enumerable key sits on Object.prototype (for-in would see it). */
+function prototypePolluted(): boolean {
+  for (const _ in Object.prototype) return true;
+  return false;
 }
 
 // ---- decoding -------------------------------------------------------------------------------
 
-let src: Uint8Array = new Uint8Array(0);
+let src: Uint8Array = Buffer.alloc(0);
 let at = 0;
 let end = 0;
 /** Set when the input is not plain; the value read so far is thrown away. */
@@ -214,7 +234,8 @@ export function fastDecode(bytes: Uint8Array): unknown {
   return ok ? value : NOT_FAST;
 }
 
-const EMPTY = new Uint8Array(0);
+/** A Buffer, as the inputs are: `src` keeps one element kind (a mixed one slows every read). */
+const EMPTY = Buffer.alloc(0);
 
 function give(): undefined {
   bail = true;
@@ -229,8 +250,21 @@ function uint(n: number): number {
 }
 
 function float64(): number {
-  for (let i = 0; i < 8; i++) f64Bytes[LITTLE_ENDIAN ? 7 - i : i] = src[at + i]!;
+  const b = src;
+  const i = at;
   at += 8;
+  if (!LITTLE_ENDIAN) {
+    for (let k = 0; k < 8; k++) f64Bytes[k] = b[i + k]!;
+    return f64[0]!;
+  }
+  f64Bytes[7] = b[i]!;
+  f64Bytes[6] = b[i + 1]!;
+  f64Bytes[5] = b[i + 2]!;
+  f64Bytes[4] = b[i + 3]!;
+  f64Bytes[3] = b[i + 4]!;
+  f64Bytes[2] = b[i + 5]!;
+  f64Bytes[1] = b[i + 6]!;
+  f64Bytes[0] = b[i + 7]!;
   return f64[0]!;
 }
 
@@ -355,6 +389,7 @@ function readArray(length: number, depth: number): unknown[] | undefined {
 
 function readMap(length: number, depth: number): Record<string, unknown> | undefined {
   if (depth >= FAST_MAX_DEPTH || 2 * length > end - at) return give();
+  if (depth === 0 && length <= TOP_KEYS_MAX) return readTopMap(length);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < length; i++) {
     const key = readKey();
@@ -363,6 +398,47 @@ function readMap(length: number, depth: number): Record<string, unknown> | undef
     if (bail) return undefined;
     out[key!] = value;
   }
+  return out;
+}
+
+/**
+ * The message itself: its entries are read first, and the two shapes our peers send most (a reply
+ * and a call, in the key order createResponse and createCall give them) are built as object
+ * literals, which is cheaper than adding keys one by one. Any other map is built key by key, in
+ * its own order, as msgpackr does.
+ */
+const TOP_KEYS_MAX = 16;
+const topKeys: (string | undefined)[] = new Array(TOP_KEYS_MAX);
+const topValues: unknown[] = new Array(TOP_KEYS_MAX);
+
+function readTopMap(length: number): Record<string, unknown> | undefined {
+  for (let i = 0; i < length; i++) {
+    topKeys[i] = readKey();
+    if (bail) return undefined;
+    topValues[i] = readValue(1);
+    if (bail) return undefined;
+  }
+  const k = topKeys;
+  const v = topValues;
+  let out: Record<string, unknown>;
+  if (length === 5 && k[0] === 'app' && k[1] === 'id' && k[2] === 'type' && k[3] === 'timestamp' && k[4] === 'result')
+    out = { app: v[0], id: v[1], type: v[2], timestamp: v[3], result: v[4] };
+  else if (
+    length === 7 &&
+    k[0] === 'app' &&
+    k[1] === 'id' &&
+    k[2] === 'type' &&
+    k[3] === 'timestamp' &&
+    k[4] === 'function' &&
+    k[5] === 'args' &&
+    k[6] === 'namespace'
+  )
+    out = { app: v[0], id: v[1], type: v[2], timestamp: v[3], function: v[4], args: v[5], namespace: v[6] };
+  else {
+    out = {};
+    for (let i = 0; i < length; i++) out[k[i]!] = v[i];
+  }
+  for (let i = 0; i < length; i++) topValues[i] = undefined;
   return out;
 }
 

@@ -173,6 +173,26 @@ describe('fast codec: same bytes and values as msgpackr', () => {
     expect(fastDecode(Buffer.from('dcffff', 'hex')), 'a count past the input').toBe(NOT_FAST);
   });
 
+  it('gives up while Object.prototype has an enumerable key (for-in would see it), and is fast again after', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 1;
+    try {
+      expect(fastEncode({ a: 1 }, 100)).toBe(NOT_FAST);
+    } finally {
+      delete proto.polluted;
+    }
+    expect(Buffer.from(fastEncode({ a: 1 }, 100) as Buffer).toString('hex')).toBe('81a16101');
+  });
+
+  it('writes maps of 16 keys or more with a map16 header, as msgpackr does', () => {
+    for (const n of [15, 16, 17, 300]) {
+      const obj = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+      expect(Buffer.from(fastEncode(obj, 100) as Buffer).toString('hex'), `${n} keys`).toBe(
+        general(obj).toString('hex'),
+      );
+    }
+  });
+
   it('messages keep their behaviour: limits, depth and errors come from the general path', () => {
     const call = createCall({ function: 'add', args: [1, 2] });
     expect(decodeValue(encodeMessage(call))).toStrictEqual(JSON.parse(JSON.stringify(call)));
