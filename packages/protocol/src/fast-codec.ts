@@ -5,9 +5,11 @@
  * records, nil for `undefined`), without msgpackr's general machinery: per call, that machinery
  * was a fifth of the parent's CPU in a profile of small pipelined calls (issue 16).
  *
- * Anything else (binary, typed arrays, Dates, Maps, Sets, BigInts, -0, integers beyond 32 bits,
- * non-ASCII strings, ext types, float32, 64-bit integers, `__proto__` keys, deep nesting, a
- * message over FAST_MAX_BYTES) makes the fast path give up, and the caller takes the general
+ * The decoder also reads binary values (as views of the input, as msgpackr does), so a batch of
+ * messages takes it too. Anything else (binary values when encoding, typed arrays, Dates, Maps,
+ * Sets, BigInts, -0, integers beyond 32 bits, non-ASCII strings, ext types, float32, 64-bit
+ * integers, `__proto__` keys, deep nesting, a message over FAST_MAX_BYTES to encode) makes the
+ * fast path give up, and the caller takes the general
  * path, which validates, rewrites and reports errors as before. Equality with msgpackr is checked
  * by test/fast-codec.test.ts on random values and by the golden vectors.
  */
@@ -17,6 +19,11 @@ export const NOT_FAST: unique symbol = Symbol('not fast');
 
 /** Messages larger than this (encoded) take the general path. */
 export const FAST_MAX_BYTES = 8 * 1024;
+/**
+ * Inputs larger than this take the general decoder (a batch of small messages is up to 256 KiB).
+ * Only Buffers are read: a binary value is then a Buffer view of the input, as msgpackr gives.
+ */
+const FAST_DECODE_MAX_BYTES = 1024 * 1024;
 /** Nesting deeper than this takes the general path (which enforces maxDepth and finds cycles). */
 const FAST_MAX_DEPTH = 16;
 const CHUNK_BYTES = 64 * 1024;
@@ -223,7 +230,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * is plain; else NOT_FAST, also for malformed or truncated input (the general path says why).
  */
 export function fastDecode(bytes: Uint8Array): unknown {
-  if (bytes.length > FAST_MAX_BYTES) return NOT_FAST;
+  if (bytes.length > FAST_DECODE_MAX_BYTES || !Buffer.isBuffer(bytes)) return NOT_FAST;
   src = bytes;
   at = 0;
   end = bytes.length;
@@ -301,12 +308,21 @@ function readValue(depth: number): unknown {
     case 0xd9:
     case 0xda:
       return readString(uint(size));
+    case 0xc4:
+    case 0xc5:
+    case 0xc6: {
+      // A view of the input, as msgpackr gives without copyBuffers (a batch's items, small binaries).
+      const length = uint(size);
+      if (at + length > end) return give();
+      at += length;
+      return src.subarray(at - length, at);
+    }
     case 0xdc:
       return readArray(uint(2), depth);
     case 0xde:
       return readMap(uint(2), depth);
     default:
-      // bin, ext, float32, 64-bit integers, 32-bit lengths, and 0xc1 (never used).
+      // ext, float32, 64-bit integers, 32-bit lengths, and 0xc1 (never used).
       return give();
   }
 }
@@ -314,6 +330,9 @@ function readValue(depth: number): unknown {
 /** Bytes that follow each token from 0xc0 to 0xdf on the fast path (0 for those it gives up on). */
 const SIZES = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 for (const [token, size] of [
+  [0xc4, 1],
+  [0xc5, 2],
+  [0xc6, 4],
   [0xcb, 8],
   [0xcc, 1],
   [0xcd, 2],
@@ -342,38 +361,37 @@ function readString(length: number): string | undefined {
   const to = from + length;
   if (to > end) return give();
   const b = src;
+  if (length <= CACHED_MAX && length > 0) {
+    // The slot from the length and two bytes: a hit is then one pass over the bytes (a cached
+    // string is ASCII, so bytes equal to it are too).
+    const slot = (length * 0x9e37 + b[from]! * 0x3b + b[to - 1]!) & (SLOTS - 1);
+    const known = cached[slot];
+    if (known !== undefined && known.length === length) {
+      let i = 0;
+      while (i < length && known.charCodeAt(i) === b[from + i]) i++;
+      if (i === length) {
+        at = to;
+        return known;
+      }
+    }
+    const made = asciiString(b, from, to);
+    if (made !== undefined) cached[slot] = made;
+    return made;
+  }
+  return asciiString(b, from, to);
+}
+
+/** The ASCII string of `b[from, to)`, or give up (non-ASCII text is the general decoder's). */
+function asciiString(b: Uint8Array, from: number, to: number): string | undefined {
   let high = 0;
-  if (length > CACHED_MAX) {
-    for (let i = from; i < to; i++) high |= b[i]!;
-    if (high >= 0x80) return give();
-    at = to;
-    return latin1.call(b, from, to);
-  }
-  let hash = 0x811c9dc5 ^ length;
-  for (let i = from; i < to; i++) {
-    const c = b[i]!;
-    high |= c;
-    hash = Math.imul(hash ^ c, 0x01000193);
-  }
+  for (let i = from; i < to; i++) high |= b[i]!;
   if (high >= 0x80) return give();
   at = to;
-  const slot = (hash ^ (hash >>> 15)) & (SLOTS - 1);
-  const known = cached[slot];
-  if (known !== undefined && known.length === length) {
-    let i = 0;
-    while (i < length && known.charCodeAt(i) === b[from + i]) i++;
-    if (i === length) return known;
-  }
-  const made =
-    length === 0
-      ? ''
-      : length === 1
-        ? String.fromCharCode(b[from]!)
-        : length === 2
-          ? String.fromCharCode(b[from]!, b[from + 1]!)
-          : latin1.call(b, from, to);
-  cached[slot] = made;
-  return made;
+  const length = to - from;
+  if (length === 0) return '';
+  if (length === 1) return String.fromCharCode(b[from]!);
+  if (length === 2) return String.fromCharCode(b[from]!, b[from + 1]!);
+  return latin1.call(b, from, to);
 }
 
 function readArray(length: number, depth: number): unknown[] | undefined {
