@@ -68,7 +68,14 @@ export type {
 } from './messages.js';
 
 export { encodeMessage, encodeValue, decodeValue } from './codec.js';
-export { validateMessage, decodeMessage, parseFrames, unpackBatch, REJECT_REASONS } from './validate.js';
+export {
+  validateMessage,
+  decodeMessage,
+  parseFrames,
+  unpackBatch,
+  unpackBatchItem,
+  REJECT_REASONS,
+} from './validate.js';
 export type { RejectReason, Rejection, Validated, FramesResult } from './validate.js';
 export { errorInitFrom, parseRemoteError } from './remote-error.js';
 export type { ParsedRemoteError } from './remote-error.js';

@@ -227,18 +227,20 @@ export function decodeMessage(payload: Uint8Array, limits: Partial<ProtocolLimit
  */
 export function unpackBatch(items: readonly Uint8Array[], limits: Partial<ProtocolLimits> = {}): Validated[] {
   const out: Validated[] = new Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const result = decodeMessage(items[i]!, limits);
-    out[i] =
-      result.ok && result.message.type === 'batch'
-        ? reject('UNKNOWN_TYPE', 'a batch inside a batch', {
-            app: result.message.app,
-            id: result.message.id,
-            type: 'batch',
-          })
-        : result;
-  }
+  for (let i = 0; i < items.length; i++) out[i] = unpackBatchItem(items[i]!, limits);
   return out;
+}
+
+/** One item of a batch, decoded and validated as if it had come alone (see unpackBatch). */
+export function unpackBatchItem(item: Uint8Array, limits: Partial<ProtocolLimits> = {}): Validated {
+  const result = decodeMessage(item, limits);
+  return result.ok && result.message.type === 'batch'
+    ? reject('UNKNOWN_TYPE', 'a batch inside a batch', {
+        app: result.message.app,
+        id: result.message.id,
+        type: 'batch',
+      })
+    : result;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   MultifrostError,
   encodeBatch,
   parseFrames,
-  unpackBatch,
+  unpackBatchItem,
   type Message,
   type ProtocolLimits,
   type Rejection,
@@ -344,23 +344,47 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
         this.warn(`receive failed on ${this.describe()}: ${String(err)}`);
         break;
       }
-      this.handleFrames(frames);
+      const batch = this.handleFrames(frames);
+      if (batch !== undefined) await this.handleBatch(batch.items, batch.peer);
       this.writer.kick();
     }
   }
 
-  private handleFrames(frames: Buffer[]): void {
+  /** Handles one message; a batch is handed back, for handleBatch. */
+  private handleFrames(frames: Buffer[]): { items: Buffer[]; peer: Buffer | undefined } | undefined {
     const result = parseFrames(frames, this.receiver, this.limits);
-    if (!result.ok) return this.dropped(result, result.peer);
-    if (result.message.type === 'batch') {
-      // Each item is handled as if it had come alone, in order; the envelope itself is not counted.
-      for (const item of unpackBatch(result.message.items, this.limits)) {
-        if (item.ok) this.handOver(item.message, result.peer);
-        else this.dropped(item, result.peer);
-      }
-      return;
+    if (!result.ok) {
+      this.dropped(result, result.peer);
+      return undefined;
     }
+    if (result.message.type === 'batch') return { items: result.message.items as Buffer[], peer: result.peer };
     this.handOver(result.message, result.peer);
+    return undefined;
+  }
+
+  /**
+   * Each item of a batch is handled as if it had come alone, in order; the envelope itself is not
+   * counted. A caller (parent) lets the calls that every BATCH_SLICE replies caused (the next calls
+   * of the code that awaited them) be made and sent before it reads on: the worker starts on them
+   * while the parent works through the rest of the batch, so the two processes work at the same
+   * time rather than in turns. Handled whole, a batch of 64 replies made 64 calls that left as one
+   * batch once all were made, and each side waited while the other worked (about 20% fewer calls
+   * per second at 64 and 256 in flight in `focus`, for about 1 µs more CPU per call; docs/benchmarks.md).
+   * A service handles a batch whole (slicing there as well measured no better). Nothing else is
+   * read meanwhile.
+   */
+  private async handleBatch(items: Buffer[], peer: Buffer | undefined): Promise<void> {
+    const slice = this.receiver === 'parent' ? BATCH_SLICE : Infinity;
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0 && i % slice === 0) {
+        await RESOLVED;
+        if (this.closedFlag) return;
+        this.writer.kick();
+      }
+      const item = unpackBatchItem(items[i]!, this.limits);
+      if (item.ok) this.handOver(item.message, peer);
+      else this.dropped(item, peer);
+    }
   }
 
   private handOver(message: Message, peer: Buffer | undefined): void {
@@ -413,6 +437,9 @@ function checkKeys(where: string, keys: Record<string, unknown>): void {
 
 /** Messages larger than this always travel alone: batching pays off for small ones only. */
 const BATCH_ITEM_MAX_BYTES = 16 * 1024;
+/** Replies of a batch a caller handles before the calls they caused are sent (handleBatch). */
+const BATCH_SLICE = 32;
+const RESOLVED = Promise.resolve();
 /** A peer announcing a lower maxMessageBytes gets no batches (a full one is about 256 KiB). */
 const BATCH_MIN_PEER_LIMIT = 1024 * 1024;
 

@@ -3,8 +3,16 @@
  * that listed `batch` leave as one ZeroMQ message and arrive one by one, in order; toward any other
  * peer, or with `batch: false`, every message leaves alone.
  */
-import { CAP_BATCH, createCall, createResponse, encodeBatch, encodeMessage, type Message } from '@multifrost/protocol';
-import { Dealer } from 'zeromq';
+import {
+  CAP_BATCH,
+  createCall,
+  createResponse,
+  decodeMessage,
+  encodeBatch,
+  encodeMessage,
+  type Message,
+} from '@multifrost/protocol';
+import { Dealer, Router } from 'zeromq';
 import { describe, expect, it } from 'vitest';
 import { EMPTY, pair, track, waitUntil } from './helpers.js';
 import { zmqTransport } from '../src/index.js';
@@ -105,6 +113,33 @@ describe('receiving batches', () => {
     expect(seen).toEqual(['a', 'b']);
     expect(rejected).toEqual(['NOT_MSGPACK', 'UNKNOWN_TYPE']);
     expect(service.stats).toMatchObject({ received: 2, dropped: 2 });
+  });
+
+  it('a caller sends the calls its first replies caused before it handles the rest of the batch, and keeps the order', async () => {
+    // The worker side, by hand: a ROUTER that answers the caller's first message with one batch of 100 replies.
+    const router = track(new Router({ linger: 0 }));
+    await router.bind('tcp://127.0.0.1:0');
+    const caller = track(zmqTransport().caller());
+    await caller.connect(router.lastEndpoint!);
+    const results: number[] = [];
+    let sentBeforeLast: number | undefined;
+    caller.onMessage = (m) => {
+      const i = (m as { result: number }).result;
+      results.push(i);
+      // What a caller's code does on a reply: make the next call.
+      if (i === 0) caller.post(createCall({ function: 'next', args: [] }), () => undefined);
+      if (i === 99) sentBeforeLast = caller.stats.sent;
+    };
+    await caller.send(createCall({ function: 'first', args: [] }));
+    const [peer] = await router.receive();
+    const replies = Array.from({ length: 100 }, (_, i) => encodeMessage(createResponse(`r${i}`, i)));
+    await router.send([peer!, EMPTY, encodeBatch('comlink_ipc_v4', replies)]);
+    const [, , next] = await router.receive();
+    expect(decodeMessage(next!)).toMatchObject({ ok: true, message: { function: 'next' } });
+    await waitUntil(() => results.length === 100);
+    expect(results).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    // The call made on reply 0 had left (first + next = 2) before reply 99 was handled.
+    expect(sentBeforeLast).toBe(2);
   });
 
   it('a batch over the receiver’s size limit is dropped whole, as any over-size message', async () => {
