@@ -12,7 +12,11 @@ import { startClient, type Client, type TargetName } from './targets.js';
 export interface Counts {
   warmup: number;
   sequential: number;
+  /** Pipelined calls at 64 in flight before the pipelined scenarios (JIT and batches settled). */
+  pipelinedWarmup: number;
   pipelined: number;
+  /** Echoes of each size before the measured ones (the first ones pay for fresh pages and JIT). */
+  binWarmup: number;
   bin1: number;
   bin16: number;
   /** Any single scenario stops after this long, whatever its count (slow targets). */
@@ -22,15 +26,19 @@ export interface Counts {
 export const FULL: Counts = {
   warmup: 1_000,
   sequential: 5_000,
-  pipelined: 50_000,
-  bin1: 100,
-  bin16: 10,
+  pipelinedWarmup: 20_000,
+  pipelined: 100_000,
+  binWarmup: 3,
+  bin1: 300,
+  bin16: 20,
   maxScenarioMs: 6_000,
 };
 export const QUICK: Counts = {
   warmup: 50,
   sequential: 300,
+  pipelinedWarmup: 200,
   pipelined: 2_000,
+  binWarmup: 1,
   bin1: 5,
   bin16: 2,
   maxScenarioMs: 3_000,
@@ -115,9 +123,10 @@ async function binary(
   size: number,
   n: number,
   maxMs: number,
+  warmup: number,
 ): Promise<{ mbps: number; parentMs: number; childMs: number }> {
   const payload = Buffer.alloc(size, 0x5a);
-  await client.call('echo', [payload]);
+  for (let i = 0; i < warmup; i++) await client.call('echo', [payload]);
   const cpu0 = cpuNow(client.childPid);
   const t0 = performance.now();
   const stopAt = t0 + maxMs;
@@ -168,9 +177,10 @@ export async function runOne(target: TargetName, c: Counts): Promise<RunResult> 
       await sequential(client, c.warmup, c.maxScenarioMs);
       return sequential(client, c.sequential, c.maxScenarioMs);
     });
-    const pipelined64 = await guarded(`${target} pipelined 64`, limit, () =>
-      pipelined([client], 64, c.pipelined, c.maxScenarioMs),
-    );
+    const pipelined64 = await guarded(`${target} pipelined 64`, limit, async () => {
+      await pipelined([client], 64, c.pipelinedWarmup, c.maxScenarioMs);
+      return pipelined([client], 64, c.pipelined, c.maxScenarioMs);
+    });
     const at256 = await guarded(`${target} pipelined 256`, limit, async () => {
       const cpu0 = cpuNow(client.childPid);
       const { rate, done } = await pipelinedCount([client], 256, c.pipelined, c.maxScenarioMs);
@@ -178,9 +188,11 @@ export async function runOne(target: TargetName, c: Counts): Promise<RunResult> 
       return { rate, parent: (cpu1.parent - cpu0.parent) / done, child: (cpu1.child - cpu0.child) / done };
     });
     const childRssLoadedMb = rssMb(client.childPid);
-    const bin1 = await guarded(`${target} echo 1 MiB`, limit, () => binary(client, 1 << 20, c.bin1, c.maxScenarioMs));
+    const bin1 = await guarded(`${target} echo 1 MiB`, limit, () =>
+      binary(client, 1 << 20, c.bin1, c.maxScenarioMs, c.binWarmup),
+    );
     const bin16 = await guarded(`${target} echo 16 MiB`, limit, () =>
-      binary(client, 16 << 20, c.bin16, c.maxScenarioMs),
+      binary(client, 16 << 20, c.bin16, c.maxScenarioMs, c.binWarmup),
     );
     const na = Number.NaN;
     return {
