@@ -5,6 +5,7 @@ import { decodeValue, encodeBatch, encodeMessage, createCall, createResponse, Mu
 import { packrOptions, unpackrOptions } from '../src/codec.js';
 import { FAST_MAX_BYTES, NOT_FAST, fastDecode, fastEncode } from '../src/fast-codec.js';
 import { prepareValue } from '../src/values.js';
+import { prng } from './prng.js';
 
 // The general path, as codec.ts builds it: the fast path must agree with it byte for byte.
 const packr = new Packr(packrOptions);
@@ -15,18 +16,6 @@ const general = (v: unknown): Buffer => packr.pack(prepareValue(v));
  * which the generated objects may have as an own key.
  */
 const same = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
-
-/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTS = [0, 1, 0x1f, 0x20, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffff_ffff, -1, -0x20, -0x21, -0x80, -0x81];
 const MORE_INTS = [-0x8000, -0x8001, -0x8000_0000, 2 ** 31 - 1];
@@ -67,7 +56,7 @@ function plain(r: () => number, depth: number): unknown {
 
 describe('fast codec: same bytes and values as msgpackr', () => {
   it('encodes 3,000 random plain values exactly as msgpackr does, and reads them back as msgpackr does', () => {
-    const r = rng(16);
+    const r = prng(16);
     let fast = 0;
     for (let i = 0; i < 3_000; i++) {
       const value = plain(r, 0);
@@ -168,7 +157,7 @@ describe('fast codec: same bytes and values as msgpackr', () => {
   });
 
   it('gives up on truncated or trailing input instead of guessing, and never throws', () => {
-    const r = rng(7);
+    const r = prng(7);
     for (let i = 0; i < 2_000; i++) {
       const good = general(plain(r, 0));
       const bytes = Buffer.from(good);

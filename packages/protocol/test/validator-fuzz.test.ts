@@ -13,17 +13,7 @@ import {
   parseFrames,
   type FramesResult,
 } from '../src/index.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng.js';
 
 const seeds = [
   encodeMessage(createCall({ function: 'add', args: [1, 2 ** 40, 'x', Buffer.from([1, 2]), { a: [null, true] }] })),
