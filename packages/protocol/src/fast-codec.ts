@@ -49,20 +49,32 @@ let depthLimit = FAST_MAX_DEPTH;
  * gives up too, so the general walk reports the nesting (or the cycle) with its path.
  */
 export function fastEncode(value: unknown, maxDepth: number): Buffer | typeof NOT_FAST {
+  // A getter can run user code mid-encode, and that code can encode too: the inner encode takes
+  // the general path (msgpackr saves and restores its own state), so this one's stays intact.
+  if (encoding || prototypePolluted()) return NOT_FAST;
   depthLimit = Math.min(FAST_MAX_DEPTH, maxDepth);
   if (chunk.length - start < FAST_MAX_BYTES) {
     chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
     view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     start = 0;
   }
-  if (prototypePolluted()) return NOT_FAST;
   pos = start;
   limit = start + FAST_MAX_BYTES;
-  if (!writeValue(value, 0)) return NOT_FAST;
+  encoding = true;
+  let done: boolean;
+  try {
+    done = writeValue(value, 0);
+  } finally {
+    encoding = false;
+  }
+  if (!done) return NOT_FAST;
   const out = chunk.subarray(start, pos);
   start = pos;
   return out;
 }
+
+/** Set while fastEncode writes (see there). */
+let encoding = false;
 
 function writeValue(value: unknown, depth: number): boolean {
   // Nine bytes is the largest scalar (float64); strings and containers check their own sizes.

@@ -184,6 +184,25 @@ describe('fast codec: same bytes and values as msgpackr', () => {
     expect(Buffer.from(fastEncode({ a: 1 }, 100) as Buffer).toString('hex')).toBe('81a16101');
   });
 
+  it('a getter that encodes while a message is encoded gets its own bytes, and the outer message stays intact', () => {
+    let inner: Buffer | undefined;
+    const value = {
+      a: 1,
+      get b() {
+        inner = encodeMessage(createResponse('inner', 'x'.repeat(40)));
+        return 'outer';
+      },
+      c: [true, null],
+    };
+    const outer = encodeMessage(createResponse('outer', value));
+    expect(decodeValue(outer)).toStrictEqual({
+      ...JSON.parse(JSON.stringify(createResponse('outer', null))),
+      timestamp: (decodeValue(outer) as { timestamp: number }).timestamp,
+      result: { a: 1, b: 'outer', c: [true, null] },
+    });
+    expect((decodeValue(inner!) as { result: string }).result).toBe('x'.repeat(40));
+  });
+
   it('writes maps of 16 keys or more with a map16 header, as msgpackr does', () => {
     for (const n of [15, 16, 17, 300]) {
       const obj = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
