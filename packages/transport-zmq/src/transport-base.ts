@@ -210,7 +210,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     // What we know of the peer is kept by its routing id in latin1 (a ROUTER's head is [routing id,
     // empty]; a DEALER's only [empty], its one peer ''), read once, and only when we know anything.
     const known = this.peerLimits.size > 0 || this.framePeers.size > 0 || this.batchPeers.size > 0;
-    const key = known && head.length > 1 ? head[0]!.toString('latin1') : '';
+    const key = known && head.length > 1 ? this.peerKey(head[0]!) : '';
     const limits = this.peerLimits.size === 0 ? this.limits : (this.peerLimits.get(key) ?? this.limits);
     const frames: Uint8Array[] | undefined = this.framePeers.size > 0 && this.framePeers.has(key) ? [] : undefined;
     const payload = payloadForSend(message, limits, this.closedFlag, frames);
@@ -231,6 +231,29 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       this.batchPeers.size > 0 && payload.length <= BATCH_ITEM_MAX_BYTES && this.batchPeers.has(key) ? key : undefined;
     this.writer.post(head, onError, onSent, message, batchKey);
     return undefined;
+  }
+
+  /** The last routing id seen by enqueueWith, a copy of its bytes, and its key. */
+  private lastPeerBytes: Uint8Array = new Uint8Array(0);
+  private lastPeerKey = '';
+
+  /**
+   * A routing id's key (latin1). Replies mostly go to the peer of the one before (every item of a
+   * batch), so the last key is kept and reused when the bytes are the same: comparing a few bytes
+   * is cheaper than making the string each time. Compared by content, not by Buffer identity, since
+   * a caller may reuse one Buffer for different peers.
+   */
+  private peerKey(peer: Buffer): string {
+    const last = this.lastPeerBytes;
+    const n = peer.length;
+    if (n === last.length) {
+      let i = 0;
+      while (i < n && peer[i] === last[i]) i++;
+      if (i === n) return this.lastPeerKey;
+    }
+    this.lastPeerBytes = Uint8Array.prototype.slice.call(peer);
+    this.lastPeerKey = peer.toString('latin1');
+    return this.lastPeerKey;
   }
 
   setPeerCapabilities(caps: ReadonlySet<string>, peer?: Buffer): void {

@@ -96,6 +96,43 @@ describe.each(['spawn', 'connect'] as const)('batches, %s-mode layout', (layout)
   });
 });
 
+describe('two peers of one service', () => {
+  it('replies are packed only toward the peer that listed `batch`, even through one Buffer reused for both', async () => {
+    const service = track(zmqTransport().service());
+    const endpoint = await service.bind();
+    const peers = new Map<string, Buffer>();
+    service.onMessage = (m, p) => peers.set((m as { function: string }).function, Buffer.from(p));
+    const raw = { a: track(new Dealer({ linger: 0 })), b: track(new Dealer({ linger: 0 })) };
+    for (const [name, dealer] of Object.entries(raw)) {
+      dealer.connect(endpoint);
+      await dealer.send([EMPTY, encodeMessage(createCall({ function: name, args: [] }))]);
+    }
+    await waitUntil(() => peers.size === 2);
+    service.setPeerCapabilities?.(BATCH, peers.get('a')!);
+    // One Buffer object names peer a, then (its bytes overwritten once a's replies left) peer b.
+    const reused = Buffer.from(peers.get('a')!);
+    const burst = (tag: string) =>
+      Promise.all(Array.from({ length: 200 }, (_, i) => service.send(reused, createResponse(`${tag}${i}`, i))));
+    await burst('a');
+    peers.get('b')!.copy(reused);
+    await burst('b');
+    const read = async (dealer: Dealer) => {
+      const types: string[] = [];
+      let messages = 0;
+      while (messages < 200) {
+        const frames = await dealer.receive();
+        const got = decodeMessage(frames[1]!);
+        if (!got.ok) throw new Error(`undecodable: ${got.reason}`);
+        types.push(got.message.type);
+        messages += got.message.type === 'batch' ? (got.message as { items: unknown[] }).items.length : 1;
+      }
+      return types;
+    };
+    expect((await read(raw.a)).filter((t) => t === 'batch').length).toBeGreaterThan(0);
+    expect(new Set(await read(raw.b))).toEqual(new Set(['response']));
+  });
+});
+
 describe('receiving batches', () => {
   it('delivers the good items of a hostile batch and drops the bad ones with their reasons', async () => {
     const service = track(zmqTransport().service());
