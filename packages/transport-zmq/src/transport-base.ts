@@ -387,19 +387,22 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
 
   /**
    * Each item of a batch is handled as if it had come alone, in order; the envelope itself is not
-   * counted. A caller (parent) reads a batch in parts (a quarter of it, 32 replies at least) and lets
-   * the calls each part caused (the next calls of the code that awaited them) be made and sent
-   * before it reads on: the worker starts on them while the parent works through the rest, so the
-   * two processes work at the same time rather than in turns. Handled whole, a batch of 64 replies
-   * made 64 calls that left as one batch once all were made, and each side waited while the other
-   * worked (about 20% fewer calls per second at 64 and 256 in flight; docs/benchmarks.md). At 256 in
-   * flight, parts of 64 measured faster than parts of 32, for less CPU (fewer, larger messages). A
-   * service handles a batch whole (slicing there as well measured no better). Nothing else is read
-   * meanwhile.
+   * counted. A caller (parent) reads a batch in parts and lets the calls each part caused (the next
+   * calls of the code that awaited them) be made and sent before it reads on: the worker starts on
+   * them while the parent works through the rest, so the two processes work at the same time rather
+   * than in turns. Handled whole, a batch of 64 replies made 64 calls that left as one batch once
+   * all were made, and each side waited while the other worked (about 20% fewer calls per second
+   * at 64 and 256 in flight; docs/benchmarks.md). A part is a quarter of the calls in flight, 32 at
+   * least, so about four batches are on their way at any time: parts sized by the batch itself
+   * settled at 32 whatever the load, and at 256 and 1,024 in flight the larger parts measured
+   * faster, for less CPU (fewer, larger messages). A service handles a batch whole (slicing there as
+   * well measured no better). Nothing else is read meanwhile.
    */
   private async handleBatch(items: Buffer[], peer: Buffer | undefined): Promise<void> {
-    const slice =
-      this.receiver === 'parent' ? Math.max(BATCH_SLICE_MIN, Math.ceil(items.length / BATCH_SLICES)) : Infinity;
+    // Messages sent or queued and not answered: the calls in flight, near enough (heartbeats and
+    // stream items blur it; a wrong guess only sizes the parts).
+    const inFlight = this.stats.sent + this.stats.queued - this.stats.received;
+    const slice = this.receiver === 'parent' ? Math.max(BATCH_SLICE_MIN, Math.ceil(inFlight / BATCH_SLICES)) : Infinity;
     for (let i = 0; i < items.length; i++) {
       if (i > 0 && i % slice === 0) {
         await RESOLVED;
@@ -463,8 +466,8 @@ function checkKeys(where: string, keys: Record<string, unknown>): void {
 /** Messages larger than this always travel alone: batching pays off for small ones only. */
 const BATCH_ITEM_MAX_BYTES = 16 * 1024;
 /**
- * A caller handles a batch of replies in about BATCH_SLICES parts of at least BATCH_SLICE_MIN,
- * sending the calls each part caused before the next (handleBatch).
+ * A caller handles a batch of replies in parts of a BATCH_SLICES-th of its calls in flight, at
+ * least BATCH_SLICE_MIN, sending the calls each part caused before the next (handleBatch).
  */
 const BATCH_SLICES = 4;
 const BATCH_SLICE_MIN = 32;

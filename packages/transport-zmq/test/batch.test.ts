@@ -179,6 +179,31 @@ describe('receiving batches', () => {
     expect(sentBeforeLast).toBe(2);
   });
 
+  it('parts follow the calls in flight: with 256 in flight, 64 replies are handled in one part', async () => {
+    const router = track(new Router({ linger: 0, receiveHighWaterMark: 10_000, sendHighWaterMark: 10_000 }));
+    await router.bind('tcp://127.0.0.1:0');
+    const caller = track(zmqTransport({ sendHighWaterMark: 10_000, receiveHighWaterMark: 10_000 }).caller());
+    await caller.connect(router.lastEndpoint!);
+    caller.setPeerCapabilities?.(BATCH);
+    await Promise.all(Array.from({ length: 256 }, (_, i) => caller.send(createCall({ function: 'first', args: [i] }))));
+    let peer: Buffer | undefined;
+    for (let got = 0; got < 256; ) {
+      const [p, , payload] = await router.receive();
+      peer = p;
+      const m = decodeMessage(payload!);
+      got += m.ok && m.message.type === 'batch' ? (m.message as { items: unknown[] }).items.length : 1;
+    }
+    // The code awaiting each reply makes its next call; the 64 replies come in one batch.
+    caller.onMessage = () => caller.post(createCall({ function: 'next', args: [] }), () => undefined);
+    const replies = Array.from({ length: 64 }, (_, i) => encodeMessage(createResponse(`r${i}`, i)));
+    await router.send([peer!, EMPTY, encodeBatch('comlink_ipc_v4', replies)]);
+    const [, , next] = await router.receive();
+    const m = decodeMessage(next!);
+    // A quarter of 256 in flight is 64: the 64 next calls leave together (parts of 32 would split them).
+    expect(m.ok && m.message.type).toBe('batch');
+    expect(((m as { message: { items: unknown[] } }).message.items ?? []).length).toBe(64);
+  });
+
   it('a batch over the receiver’s size limit is dropped whole, as any over-size message', async () => {
     const service = track(zmqTransport({ maxMessageBytes: 4096 }).service());
     const endpoint = await service.bind();
