@@ -8,10 +8,10 @@
  * The decoder also reads binary values (as views of the input, as msgpackr does), so a batch of
  * messages takes it too. Anything else (binary values when encoding, typed arrays, Dates, Maps,
  * Sets, BigInts, -0, integers beyond 32 bits, non-ASCII strings, ext types, float32, 64-bit
- * integers, `__proto__` keys, deep nesting, a message over FAST_MAX_BYTES to encode) makes the
- * fast path give up, and the caller takes the general
- * path, which validates, rewrites and reports errors as before. Equality with msgpackr is checked
- * by test/fast-codec.test.ts on random values and by the golden vectors.
+ * integers, `__proto__` keys, deep nesting, a message over FAST_MAX_BYTES to encode, a getter that
+ * encodes while an encode runs) makes the fast path give up, and the caller takes the general path,
+ * which validates, rewrites and reports errors as before. Equality with msgpackr is checked by
+ * test/fast-codec.test.ts on random values and by the golden vectors.
  */
 
 /** Given up: the caller encodes or decodes with the general codec. */
@@ -27,7 +27,6 @@ const FAST_DECODE_MAX_BYTES = 1024 * 1024;
 /** Nesting deeper than this takes the general path (which enforces maxDepth and finds cycles). */
 const FAST_MAX_DEPTH = 16;
 const CHUNK_BYTES = 64 * 1024;
-const INT32_MIN = -0x8000_0000;
 
 // ---- encoding -------------------------------------------------------------------------------
 
