@@ -339,7 +339,7 @@ function readValue(depth: number): unknown {
 }
 
 /** Bytes that follow each token from 0xc0 to 0xdf on the fast path (0 for those it gives up on). */
-const SIZES = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const SIZES = new Uint8Array(0x20);
 for (const [token, size] of [
   [0xc4, 1],
   [0xc5, 2],
@@ -418,7 +418,6 @@ function readArray(length: number, depth: number): unknown[] | undefined {
 
 function readMap(length: number, depth: number): Record<string, unknown> | undefined {
   if (depth >= FAST_MAX_DEPTH || 2 * length > end - at) return give();
-  if (depth === 0 && length <= TOP_KEYS_MAX) return readTopMap(length);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < length; i++) {
     const key = readKey();
@@ -427,47 +426,6 @@ function readMap(length: number, depth: number): Record<string, unknown> | undef
     if (bail) return undefined;
     out[key!] = value;
   }
-  return out;
-}
-
-/**
- * The message itself: its entries are read first, and the two shapes our peers send most (a reply
- * and a call, in the key order createResponse and createCall give them) are built as object
- * literals, which is cheaper than adding keys one by one. Any other map is built key by key, in
- * its own order, as msgpackr does.
- */
-const TOP_KEYS_MAX = 16;
-const topKeys: (string | undefined)[] = new Array(TOP_KEYS_MAX);
-const topValues: unknown[] = new Array(TOP_KEYS_MAX);
-
-function readTopMap(length: number): Record<string, unknown> | undefined {
-  for (let i = 0; i < length; i++) {
-    topKeys[i] = readKey();
-    if (bail) return undefined;
-    topValues[i] = readValue(1);
-    if (bail) return undefined;
-  }
-  const k = topKeys;
-  const v = topValues;
-  let out: Record<string, unknown>;
-  if (length === 5 && k[0] === 'app' && k[1] === 'id' && k[2] === 'type' && k[3] === 'timestamp' && k[4] === 'result')
-    out = { app: v[0], id: v[1], type: v[2], timestamp: v[3], result: v[4] };
-  else if (
-    length === 7 &&
-    k[0] === 'app' &&
-    k[1] === 'id' &&
-    k[2] === 'type' &&
-    k[3] === 'timestamp' &&
-    k[4] === 'function' &&
-    k[5] === 'args' &&
-    k[6] === 'namespace'
-  )
-    out = { app: v[0], id: v[1], type: v[2], timestamp: v[3], function: v[4], args: v[5], namespace: v[6] };
-  else {
-    out = {};
-    for (let i = 0; i < length; i++) out[k[i]!] = v[i];
-  }
-  for (let i = 0; i < length; i++) topValues[i] = undefined;
   return out;
 }
 

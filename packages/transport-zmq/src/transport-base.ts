@@ -399,10 +399,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
    * well measured no better). Nothing else is read meanwhile.
    */
   private async handleBatch(items: Buffer[], peer: Buffer | undefined): Promise<void> {
-    // Messages sent or queued and not answered: the calls in flight, near enough (heartbeats and
-    // stream items blur it; a wrong guess only sizes the parts).
-    const inFlight = this.stats.sent + this.stats.queued - this.stats.received;
-    const slice = this.receiver === 'parent' ? Math.max(BATCH_SLICE_MIN, Math.ceil(inFlight / BATCH_SLICES)) : Infinity;
+    const slice = this.receiver === 'parent' ? this.batchPart() : Infinity;
     for (let i = 0; i < items.length; i++) {
       if (i > 0 && i % slice === 0) {
         await RESOLVED;
@@ -413,6 +410,16 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       if (item.ok) this.handOver(item.message, peer);
       else this.dropped(item, peer);
     }
+  }
+
+  /**
+   * A caller's part of a reply batch: a BATCH_SLICES-th of the messages sent or queued and not
+   * answered, which are its calls in flight near enough (heartbeats and stream items blur it; a wrong
+   * guess only sizes the parts), and BATCH_SLICE_MIN at least.
+   */
+  private batchPart(): number {
+    const inFlight = this.stats.sent + this.stats.queued - this.stats.received;
+    return Math.max(BATCH_SLICE_MIN, Math.ceil(inFlight / BATCH_SLICES));
   }
 
   private handOver(message: Message, peer: Buffer | undefined): void {
