@@ -111,8 +111,8 @@ const bigArg = (args: unknown[]) => (Buffer.isBuffer(args[0]) ? args[0] : undefi
  * in one ZeroMQ message (a msgpack array), flushed as soon as the tick ends; the child answers
  * each batch with one message.
  */
-export async function startTunedZmq(batched: boolean): Promise<Client> {
-  const { dealer, endpoint, remove } = await bindDealer('tcp');
+export async function startTunedZmq(batched: boolean, over: 'tcp' | 'ipc' = 'tcp'): Promise<Client> {
+  const { dealer, endpoint, remove } = await bindDealer(over);
   const child = spawnChild('tuned-zmq-child.mjs', { BENCH_ENDPOINT: endpoint, BENCH_BATCH: batched ? '1' : '0' });
   const post = zmqWriter(dealer);
   const pending = new Map<string, (v: unknown) => void>();

@@ -47,6 +47,8 @@ export type TargetName =
   | 'multifrost-timeout'
   | 'multifrost-tcp'
   | 'multifrost-unbatched'
+  | 'multifrost-tcp-unbatched'
+  | 'tuned-raw-ipc'
   | 'multifrost-unix';
 /** The columns of the report, in order. */
 export const TARGETS: TargetName[] = [
@@ -69,7 +71,9 @@ export const TARGETS: TargetName[] = [
  * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
  * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`). `multifrost-tcp` is Multifrost
  * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it;
- * `multifrost-unbatched` is Multifrost with batches and payload frames off (issue 16's per-call figures).
+ * `multifrost-unbatched` is Multifrost with batches and payload frames off (issue 16's per-call figures),
+ * and `multifrost-tcp-unbatched` the same on the TCP channel; `tuned-raw-ipc` is the tuned raw pair over
+ * an ipc:// endpoint. The two tell the spawn channel's share of a gap from Multifrost's own.
  * `raw-zmq` is the report's old baseline (a plain send loop, msgpackr's growing buffer); `bare-zmq-ipc`
  * is the bare-frames pair over an ipc:// endpoint, and `multifrost-unix` Multifrost, parent and child
  * unchanged, over the bench-only Unix-socket transport of unix-transport.ts (latency-floor.ts).
@@ -86,6 +90,8 @@ export const EXPERIMENTS: TargetName[] = [
   'multifrost-timeout',
   'multifrost-tcp',
   'multifrost-unbatched',
+  'multifrost-tcp-unbatched',
+  'tuned-raw-ipc',
   'multifrost-unix',
 ];
 
@@ -118,6 +124,14 @@ export async function startClient(target: TargetName): Promise<Client> {
         executable: CHILD_NODE,
         transport: { batch: false, payloadFrames: false },
       });
+    case 'multifrost-tcp-unbatched':
+      return startMultifrost(path.join(servers, 'multifrost-child.mjs'), {
+        executable: CHILD_NODE,
+        channel: 'tcp',
+        transport: { batch: false, payloadFrames: false },
+      });
+    case 'tuned-raw-ipc':
+      return startTunedZmq(false, 'ipc');
     case 'multifrost-unix':
       return startMultifrost(path.join(servers, 'multifrost-unix-child.ts'), { transport: unixTransport() });
     case 'transport-child':

@@ -354,23 +354,76 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     void this.receiveLoop();
   }
 
+  /**
+   * Reads and handles messages, one at a time. What a message causes (a reply, or the next call of
+   * the code that awaited a reply) is sent before the socket is polled for the next one, as in a
+   * hand-written receive-then-send loop (re-arming the read first makes every later send check the
+   * socket for readability too: syscalls on the latency path). When more messages are already
+   * waiting, the loop reads them in a run: without a readability check per read (each is a syscall
+   * in libzmq) and with the writer corked, so what the run causes leaves back to back at its end
+   * and libzmq's I/O thread wakes once for all of it. A lone message pays one readability check,
+   * after its reply has left.
+   */
   private async receiveLoop(): Promise<void> {
     const socket = this.socket;
+    /** Messages read in the current run (0: not in one; reads wait, the writer is not corked). */
+    let run = 0;
+    /** Messages read since a read last waited or the loop last yielded to the event loop. */
+    let unbroken = 0;
     while (!this.closedFlag) {
       let frames: Buffer[];
+      const asked = run === 0 ? performance.now() : 0;
+      let waited: number;
       try {
         frames = await socket.receive();
+        waited = run === 0 ? performance.now() - asked : 0;
       } catch (err) {
         // A pending receive rejects (EAGAIN) when the socket closes: that is the normal way out.
         if (this.closedFlag) break;
-        if ((err as { code?: unknown }).code === 'EAGAIN') continue;
+        if ((err as { code?: unknown }).code === 'EAGAIN') {
+          if (run > 0) run = this.endRun();
+          continue;
+        }
         this.warn(`receive failed on ${this.describe()}: ${String(err)}`);
         break;
       }
       const batch = this.handleFrames(frames);
       if (batch !== undefined) await this.handleBatch(batch.items, batch.peer);
-      this.writer.kick();
+      // A lone message (its read waited) is not checked for a next one: that check is a syscall.
+      if (run === 0) {
+        this.writer.kick();
+        if (waited > BUSY_READ_MS) {
+          unbroken = 0;
+          continue;
+        }
+      }
+      if (++unbroken >= MAX_READS_PER_TURN) {
+        // Reads that never wait never leave the microtask queue: let timers and other I/O in.
+        if (run > 0) run = this.endRun();
+        unbroken = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (!this.closedFlag && socket.readable) {
+        if (run === 0) {
+          this.writer.cork();
+          socket.receiveTimeout = 0; // the next message is there: read it without a check
+        } else if (run % MAX_RUN === 0) {
+          this.writer.sendQueued(); // a long run: what it caused so far leaves now
+        }
+        run++;
+        continue;
+      }
+      if (run > 0) run = this.endRun();
     }
+    this.writer.uncork();
+  }
+
+  /** Ends a run (receiveLoop): what it caused leaves now, and reads wait again. Returns 0. */
+  private endRun(): number {
+    if (!this.closedFlag) this.socket.receiveTimeout = -1;
+    this.writer.uncork();
+    return 0;
   }
 
   /** Handles one message; a batch is handed back, for handleBatch. */
@@ -404,7 +457,7 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       if (i > 0 && i % slice === 0) {
         await RESOLVED;
         if (this.closedFlag) return;
-        this.writer.kick();
+        this.writer.sendQueued();
       }
       const item = unpackBatchItem(items[i]!, this.limits);
       if (item.ok) this.handOver(item.message, peer);
@@ -478,6 +531,12 @@ const BATCH_ITEM_MAX_BYTES = 16 * 1024;
  */
 const BATCH_SLICES = 4;
 const BATCH_SLICE_MIN = 32;
+/** Messages a run of reads (receiveLoop) handles with sends held back, before what they caused leaves. */
+const MAX_RUN = 64;
+/** A read that waited longer than this (ms) found the socket idle: no run is looked for after it. */
+const BUSY_READ_MS = 0.05;
+/** Messages read in a row without waiting before the loop yields to the event loop once. */
+const MAX_READS_PER_TURN = 512;
 const RESOLVED = Promise.resolve();
 /** A peer announcing a lower maxMessageBytes gets no batches (a full one is about 256 KiB). */
 const BATCH_MIN_PEER_LIMIT = 1024 * 1024;

@@ -91,7 +91,7 @@ export class WriterQueue {
     }
     this.queue.push({ frames, deadline: Date.now() + this.timeoutMs, resolve: onSent, reject: onError, tag, batchKey });
     this.stats.queued++;
-    if (!this.pumping && !this.scheduled) {
+    if (!this.pumping && !this.scheduled && !this.corked) {
       // Start sending after the current synchronous burst (e.g. Promise.all of many calls), so
       // messages produced together leave back to back: libzmq then writes them in one go and the
       // peer wakes once for all of them. A microtask, not setImmediate: no latency for one call.
@@ -114,9 +114,36 @@ export class WriterQueue {
     }
   }
 
+  /** Set by cork(): posts queue up and nothing is sent until uncork(). */
+  private corked = false;
+
+  /**
+   * Holds sends back: what is posted queues up until `uncork()`, which sends it all back to back.
+   * The receive loop corks while it handles the messages already waiting on the socket, so the
+   * replies (or the calls their replies caused) leave together: libzmq's I/O thread then wakes
+   * once for all of them, not once each.
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Ends `cork()`: sends what queued meanwhile, now. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.sendQueued();
+  }
+
+  /** Starts sending what is queued now, corked or not (a pump, once started, drains the queue). */
+  sendQueued(): void {
+    if (this.pumping || this.closed || this.head >= this.queue.length) return;
+    this.scheduled = false;
+    void this.pump();
+  }
+
   private scheduled = false;
   private readonly startPump = (): void => {
-    if (!this.scheduled) return; // kick() got there first
+    if (!this.scheduled || this.corked) return; // kick() got there first, or uncork() will
     this.scheduled = false;
     if (!this.pumping) void this.pump();
   };

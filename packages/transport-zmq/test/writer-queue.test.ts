@@ -77,6 +77,56 @@ describe('WriterQueue', () => {
     expect(socket.maxInFlight).toBe(1);
   });
 
+  it('cork() holds every post back until uncork(), which sends them all at once, in order', async () => {
+    const socket = new FakeSocket(true);
+    const stats = createStats();
+    const writer = new WriterQueue(socket, 1000, stats, () => 'test');
+    writer.cork();
+    for (const s of ['a', 'b', 'c']) writer.post(frames(s), () => {});
+    writer.kick(); // a kick does not open a cork
+    await flush(); // nor does the deferred start
+    expect(socket.sent).toEqual([]);
+    expect(stats.queued).toBe(3);
+    writer.uncork();
+    expect(socket.sent).toEqual(['a']); // the first leaves at once, the rest right behind it
+    await flush();
+    expect(socket.sent).toEqual(['a', 'b', 'c']);
+    expect(stats).toMatchObject({ sent: 3, queued: 0 });
+    // Uncorked again: a post starts after the current burst, as before.
+    writer.post(frames('d'), () => {});
+    await flush();
+    expect(socket.sent).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('sendQueued() sends what is queued while corked, and later posts wait for uncork()', async () => {
+    const socket = new FakeSocket(true);
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    writer.cork();
+    writer.post(frames('1'), () => {});
+    writer.sendQueued();
+    await flush();
+    expect(socket.sent).toEqual(['1']);
+    writer.post(frames('2'), () => {});
+    await flush();
+    expect(socket.sent).toEqual(['1']);
+    writer.uncork();
+    await flush();
+    expect(socket.sent).toEqual(['1', '2']);
+  });
+
+  it('close() while corked fails what is held with CLOSED', async () => {
+    const socket = new FakeSocket(true);
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    const failed: string[] = [];
+    writer.cork();
+    writer.post(frames('x'), (err) => failed.push((err as { code?: string }).code ?? '?'));
+    writer.close();
+    writer.uncork();
+    await flush();
+    expect(socket.sent).toEqual([]);
+    expect(failed).toEqual(['CLOSED']);
+  });
+
   it('hands the tag back to onError, and kick() after close() sends nothing', async () => {
     const socket = new FakeSocket(false);
     const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
