@@ -8,8 +8,6 @@ import { ZmqTransportBase } from './transport-base.js';
 import type { SendErrorHandler } from './writer-queue.js';
 import type { CallerTransport, TransportOptions } from './types.js';
 
-const EMPTY = Buffer.alloc(0);
-
 export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements CallerTransport {
   onMessage: ((message: Message) => void) | undefined;
 
@@ -18,11 +16,11 @@ export class ZmqCallerTransport extends ZmqTransportBase<Dealer> implements Call
   }
 
   send(message: Message): Promise<void> {
-    return this.enqueue([EMPTY], message);
+    return this.enqueue(undefined, message);
   }
 
   post(message: Message, onError: (err: Error, message: Message) => void): Error | undefined {
-    return this.enqueueWith([EMPTY], message, onError as SendErrorHandler);
+    return this.enqueueWith(undefined, message, onError as SendErrorHandler);
   }
 
   protected deliver(message: Message): void {

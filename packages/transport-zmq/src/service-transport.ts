@@ -13,8 +13,6 @@ import { ZmqTransportBase } from './transport-base.js';
 import type { SendErrorHandler } from './writer-queue.js';
 import type { ServiceTransport, TransportOptions } from './types.js';
 
-const EMPTY = Buffer.alloc(0);
-
 export class ZmqServiceTransport extends ZmqTransportBase<Router> implements ServiceTransport {
   onMessage: ((message: Message, peer: Buffer) => void) | undefined;
 
@@ -23,7 +21,7 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
   }
 
   send(peer: Buffer, message: Message): Promise<void> {
-    return this.enqueue([peer, EMPTY], message);
+    return this.enqueue(peer, message);
   }
 
   post(
@@ -32,7 +30,7 @@ export class ZmqServiceTransport extends ZmqTransportBase<Router> implements Ser
     onError: (err: Error, message: Message) => void,
     onSent?: () => void,
   ): Error | undefined {
-    return this.enqueueWith([peer, EMPTY], message, onError as SendErrorHandler, onSent);
+    return this.enqueueWith(peer, message, onError as SendErrorHandler, onSent);
   }
 
   protected deliver(message: Message, peer: Buffer | undefined): void {

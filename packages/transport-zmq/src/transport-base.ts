@@ -189,9 +189,9 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
   }
 
   /** Encodes now and queues `[...head, payload]`; an encode error rejects and sends nothing. */
-  protected enqueue(head: Buffer[], message: Message): Promise<void> {
+  protected enqueue(peer: Buffer | undefined, message: Message): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const failed = this.enqueueWith(head, message, reject, resolve);
+      const failed = this.enqueueWith(peer, message, reject, resolve);
       if (failed) reject(failed);
     });
   }
@@ -202,15 +202,15 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
    * argument, see WriterQueue.post) only hears of failures after queueing.
    */
   protected enqueueWith(
-    head: Buffer[],
+    peer: Buffer | undefined,
     message: Message,
     onError: SendErrorHandler,
     onSent?: () => void,
   ): Error | undefined {
-    // What we know of the peer is kept by its routing id in latin1 (a ROUTER's head is [routing id,
-    // empty]; a DEALER's only [empty], its one peer ''), read once, and only when we know anything.
+    // What we know of the peer is kept by its routing id in latin1 (a ROUTER sends to a routing id;
+    // a DEALER has one peer, ''), read once, and only when we know anything.
     const known = this.peerLimits.size > 0 || this.framePeers.size > 0 || this.batchPeers.size > 0;
-    const key = known && head.length > 1 ? this.peerKey(head[0]!) : '';
+    const key = known && peer !== undefined ? this.peerKey(peer) : '';
     const limits = this.peerLimits.size === 0 ? this.limits : (this.peerLimits.get(key) ?? this.limits);
     const frames: Uint8Array[] | undefined = this.framePeers.size > 0 && this.framePeers.has(key) ? [] : undefined;
     const payload = payloadForSend(message, limits, this.closedFlag, frames);
@@ -218,18 +218,20 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
       this.stats.sendErrors++;
       return limits === this.limits ? payload : overPeerLimit(payload, message, limits.maxMessageBytes);
     }
-    head.push(payload);
+    // [routing id, empty, payload] from a ROUTER, [empty, payload] from a DEALER: made at their final
+    // length (pushing onto a shorter literal would allocate a larger backing store every message).
+    const out = peer === undefined ? [EMPTY, payload] : [peer, EMPTY, payload];
     if (frames !== undefined && frames.length > 0) {
       // Sent by reference (zeromq.js does not copy a frame this large): the caller's bytes go out as they are.
       for (const frame of frames)
-        head.push(Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+        out.push(Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
       this.stats.framedMessages = (this.stats.framedMessages ?? 0) + 1;
-      this.writer.post(head, onError, onSent, message);
+      this.writer.post(out, onError, onSent, message);
       return undefined;
     }
     const batchKey =
       this.batchPeers.size > 0 && payload.length <= BATCH_ITEM_MAX_BYTES && this.batchPeers.has(key) ? key : undefined;
-    this.writer.post(head, onError, onSent, message, batchKey);
+    this.writer.post(out, onError, onSent, message, batchKey);
     return undefined;
   }
 
@@ -533,6 +535,8 @@ const BATCH_SLICES = 4;
 const BATCH_SLICE_MIN = 32;
 /** Messages a run of reads (receiveLoop) handles with sends held back, before what they caused leaves. */
 const MAX_RUN = 64;
+/** The empty delimiter frame before every payload. */
+const EMPTY = Buffer.alloc(0);
 /** A read that waited longer than this (ms) found the socket idle: no run is looked for after it. */
 const BUSY_READ_MS = 0.05;
 /** Messages read in a row without waiting before the loop yields to the event loop once. */
