@@ -372,6 +372,9 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     let run = 0;
     /** Messages read since a read last waited or the loop last yielded to the event loop. */
     let unbroken = 0;
+    /** Within a run: the next run length at which what it caused is sent, and the segment before it. */
+    let flushAt = 0;
+    let segment = 0;
     while (!this.closedFlag) {
       let frames: Buffer[];
       const asked = run === 0 ? performance.now() : 0;
@@ -410,8 +413,13 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
         if (run === 0) {
           this.writer.cork();
           socket.receiveTimeout = 0; // the next message is there: read it without a check
-        } else if (run % MAX_RUN === 0) {
-          this.writer.sendQueued(); // a long run: what it caused so far leaves now
+          segment = FIRST_RUN_SEGMENT;
+          flushAt = segment;
+        } else if (run === flushAt) {
+          // What the run caused so far leaves now, so the peer works on it while this side reads on.
+          this.writer.sendQueued();
+          segment = Math.min(segment * 2, MAX_RUN_SEGMENT);
+          flushAt += segment;
         }
         run++;
         continue;
@@ -533,8 +541,14 @@ const BATCH_ITEM_MAX_BYTES = 16 * 1024;
  */
 const BATCH_SLICES = 4;
 const BATCH_SLICE_MIN = 32;
-/** Messages a run of reads (receiveLoop) handles with sends held back, before what they caused leaves. */
-const MAX_RUN = 64;
+/**
+ * A run of reads (receiveLoop) sends what it caused after its first 8 messages, then after 16 more,
+ * 32, and every 64: the first replies (or calls) leave early, so the peer is not left waiting while
+ * a run covers all the calls in flight (at 64 in flight, flushing only every 64 made both sides take
+ * turns), and long runs flush rarely (at 256 in flight, every 16 cost as many syscalls as no runs).
+ */
+const FIRST_RUN_SEGMENT = 8;
+const MAX_RUN_SEGMENT = 64;
 /** The empty delimiter frame before every payload. */
 const EMPTY = Buffer.alloc(0);
 /** A read that waited longer than this (ms) found the socket idle: no run is looked for after it. */
