@@ -188,7 +188,10 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     if (this.closedFlag) throw new MultifrostError('CLOSED', `Cannot ${what}: the transport is closed`);
   }
 
-  /** Encodes now and queues `[...head, payload]`; an encode error rejects and sends nothing. */
+  /**
+   * Encodes now and queues `[empty, payload]` (with `peer`, a ROUTER's `[peer, empty, payload]`); an
+   * encode error rejects and sends nothing.
+   */
   protected enqueue(peer: Buffer | undefined, message: Message): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const failed = this.enqueueWith(peer, message, reject, resolve);
@@ -362,9 +365,10 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
    * hand-written receive-then-send loop (re-arming the read first makes every later send check the
    * socket for readability too: syscalls on the latency path). When more messages are already
    * waiting, the loop reads them in a run: without a readability check per read (each is a syscall
-   * in libzmq) and with the writer corked, so what the run causes leaves back to back at its end
-   * and libzmq's I/O thread wakes once for all of it. A lone message pays one readability check,
-   * after its reply has left.
+   * in libzmq) and with the writer corked, so what the run causes leaves in a few bursts (after 8
+   * messages, 16 more, 32, then every 64, and at the end) and libzmq's I/O thread wakes once per
+   * burst. A message whose read waited (the socket was idle) is not checked for a next one at all;
+   * one read at once pays one check, after its reply has left.
    */
   private async receiveLoop(): Promise<void> {
     const socket = this.socket;

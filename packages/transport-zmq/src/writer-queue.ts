@@ -103,9 +103,8 @@ export class WriterQueue {
 
   /**
    * Starts sending now what is queued, instead of at the end of the current burst. The receive loop
-   * calls this after each message it handled: a reply then leaves before the socket is polled for
-   * the next message, as in a hand-written receive-then-send loop (re-arming the read first makes
-   * every later send check the socket for readability too: syscalls on the latency path).
+   * calls this after a message it handled outside a run: the reply then leaves before the socket is
+   * read again (transport-base.ts, receiveLoop).
    */
   kick(): void {
     if (this.scheduled && !this.pumping && !this.closed) {
@@ -118,10 +117,10 @@ export class WriterQueue {
   private corked = false;
 
   /**
-   * Holds sends back: what is posted queues up until `uncork()`, which sends it all back to back.
-   * The receive loop corks while it handles the messages already waiting on the socket, so the
-   * replies (or the calls their replies caused) leave together: libzmq's I/O thread then wakes
-   * once for all of them, not once each.
+   * Holds sends back: what is posted queues up until `sendQueued()` or `uncork()`, which send it
+   * back to back. The receive loop corks during a run of messages that were already waiting, so the
+   * replies (or the calls their replies caused) leave together: libzmq's I/O thread then wakes once
+   * for several of them, not once each.
    */
   cork(): void {
     this.corked = true;
