@@ -74,7 +74,8 @@ describe('runs of reads', () => {
     // reply would leave alone, right after its call was handled: 300 messages.
     expect(messages[0]).toBe(1);
     expect(messages.length).toBeLessThan(300 / 8);
-    expect(Math.max(...messages)).toBe(64);
+    expect(Math.max(...messages)).toBeGreaterThanOrEqual(32);
+    expect(Math.max(...messages)).toBeLessThanOrEqual(64);
     expect(service.stats).toMatchObject({ received: 301, sent: 301, dropped: 0, queued: 0 });
   });
 
