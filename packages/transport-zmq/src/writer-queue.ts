@@ -104,13 +104,10 @@ export class WriterQueue {
   /**
    * Starts sending now what is queued, instead of at the end of the current burst. The receive loop
    * calls this after a message it handled outside a run: the reply then leaves before the socket is
-   * read again (transport-base.ts, receiveLoop).
+   * read again (transport-base.ts, receiveLoop). A corked writer stays corked.
    */
   kick(): void {
-    if (this.scheduled && !this.pumping && !this.closed) {
-      this.scheduled = false;
-      void this.pump();
-    }
+    if (!this.corked) this.sendQueued();
   }
 
   /** Set by cork(): posts queue up and nothing is sent until uncork(). */
