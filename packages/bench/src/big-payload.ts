@@ -16,6 +16,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median } from './stats.js';
+import { numberFlag } from './cli-args.js';
 
 type Mode = 'before' | 'after';
 const MODES: Mode[] = ['before', 'after'];
@@ -85,10 +86,7 @@ const label = (size: number) => `${size / MiB} MiB`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const flag = (name: string, fallback: number) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
-  };
+  const flag = (name: string, fallback: number): number => numberFlag(args, name, fallback);
   const rounds = flag('--rounds', 6);
   const encodes = flag('--encodes', 40);
   const echoBytes = flag('--echo-mib', 256) * MiB;

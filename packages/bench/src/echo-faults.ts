@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { median } from './stats.js';
 import { startClient, type TargetName } from './targets.js';
+import { numberFlag, bareWords } from './cli-args.js';
 
 /** [minor faults, CPU ms] of a process so far. */
 function faultsAndCpu(pid: number | 'self'): [number, number] {
@@ -18,14 +19,11 @@ function faultsAndCpu(pid: number | 'self'): [number, number] {
 }
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number): number => numberFlag(args, name, fallback);
 const rounds = flag('--rounds', 3);
 const size = flag('--mib', 16) * 2 ** 20;
 const echoes = flag('--echoes', 10);
-const named = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
+const named = bareWords<TargetName>(args);
 const targets = named.length > 0 ? named : (['raw-zmq', 'tuned-raw', 'bare-zmq', 'multifrost'] as TargetName[]);
 
 type Row = { mbps: number; parentFaults: number; childFaults: number; parentMs: number; childMs: number };

@@ -9,49 +9,28 @@
  * Defaults: 1 MiB, 800 echoes after 20 warm-up echoes, 3 interleaved rounds; targets as in focus.ts
  * (e.g. `bare-zmq bare-zmq-ipc multifrost multifrost-tcp`).
  */
-import { processCpuUs } from '@multifrost/protocol/internal';
+import { binary } from './run-one.js';
 import { median } from './stats.js';
 import { EXPERIMENTS, startClient, TARGETS, type TargetName } from './targets.js';
+import { numberFlag, bareWords } from './cli-args.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number): number => numberFlag(args, name, fallback);
 const size = flag('--size', 1 << 20);
 const echoes = flag('--echoes', 800);
 const rounds = flag('--rounds', 3);
-const targets = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
+const targets = bareWords<TargetName>(args);
 const chosen = targets.length > 0 ? targets : (['bare-zmq', 'multifrost'] as TargetName[]);
 for (const t of chosen) if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t)) throw new Error(`unknown target ${t}`);
 
-interface Echo {
-  mbps: number;
-  parentMs: number;
-  childMs: number;
-}
+type Echo = Awaited<ReturnType<typeof binary>>;
 
 async function measure(target: TargetName): Promise<Echo> {
   const client = await startClient(target);
   try {
-    const payload = Buffer.alloc(size, 0x5a);
-    for (let i = 0; i < 20; i++) await client.call('echo', [payload]);
-    const p0 = process.cpuUsage();
-    const c0 = processCpuUs(client.childPid);
-    const t0 = performance.now();
-    for (let i = 0; i < echoes; i++) {
-      const back = (await client.call('echo', [payload])) as Buffer;
-      if (back.length !== size) throw new Error(`${target}: echo returned ${back.length} bytes, expected ${size}`);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const p1 = process.cpuUsage(p0);
-    const c1 = processCpuUs(client.childPid);
-    if (c0 === undefined || c1 === undefined) throw new Error('echo-focus needs Linux /proc for the child CPU');
-    return {
-      mbps: (size * echoes) / 1e6 / seconds,
-      parentMs: (p1.user + p1.system) / 1000 / echoes,
-      childMs: (c1.userUs + c1.systemUs - c0.userUs - c0.systemUs) / 1000 / echoes,
-    };
+    const echo = await binary(client, size, echoes, Infinity, 20);
+    if (Number.isNaN(echo.childMs)) throw new Error('echo-focus needs Linux /proc for the child CPU');
+    return echo;
   } finally {
     await client.close();
   }

@@ -17,6 +17,7 @@ import { processCpuUs } from '@multifrost/protocol/internal';
 import { pipelined, sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
 import { EXPERIMENTS, startClient, TARGETS, type Client, type TargetName } from './targets.js';
+import { numberFlag, bareWords } from './cli-args.js';
 
 /** [user, system] CPU time of a process in µs. */
 function cpuUs(pid: number): [number, number] {
@@ -63,17 +64,14 @@ async function measure(target: TargetName, calls: number): Promise<Figures> {
 }
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number): number => numberFlag(args, name, fallback);
 const rounds = flag('--rounds', 3);
 /** Run 22,000 sequential calls first, as the report's run does. */
 const seqFirst = args.includes('--seq-first');
 const calls = flag('--calls', 100_000);
 const depth = flag('--depth', 64);
 const pairs = flag('--pairs', 1);
-const targets = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
+const targets = bareWords<TargetName>(args);
 const chosen = targets.length > 0 ? targets : (['raw-zmq', 'multifrost'] as TargetName[]);
 for (const t of chosen)
   if (!TARGETS.includes(t) && !EXPERIMENTS.includes(t))

@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
 import { startClient, type TargetName } from './targets.js';
+import { numberFlag, bareWords } from './cli-args.js';
 
 const LABELS: Partial<Record<TargetName, string>> = {
   'bare-zmq': 'ZeroMQ, tcp://127.0.0.1 (bare frames)',
@@ -23,13 +24,10 @@ const LABELS: Partial<Record<TargetName, string>> = {
 };
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number): number => numberFlag(args, name, fallback);
 const rounds = flag('--rounds', 5);
 const calls = flag('--calls', 5_000);
-const named = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) as TargetName[];
+const named = bareWords<TargetName>(args);
 const targets = named.length > 0 ? named : (Object.keys(LABELS) as TargetName[]);
 
 const results = new Map<TargetName, { p50: number; p99: number }[]>(targets.map((t) => [t, []]));

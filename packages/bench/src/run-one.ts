@@ -118,7 +118,8 @@ function cpuNow(childPid: number): { parent: number; child: number } {
   return { parent: own.user + own.system, child: child ? child.userUs + child.systemUs : Number.NaN };
 }
 
-async function binary(
+/** Echoes one Buffer `n` times, one at a time, after `warmup` echoes: MB/s and CPU per echo (ms). */
+export async function binary(
   client: Client,
   size: number,
   n: number,

@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pipelined, sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
+import { numberFlag } from './cli-args.js';
 
 type Setup = 'spawn-tcp' | 'spawn-private' | 'connect-plain' | 'connect-curve';
 const SETUPS: Setup[] = ['spawn-tcp', 'spawn-private', 'connect-plain', 'connect-curve'];
@@ -168,10 +169,7 @@ function cell(values: number[], digits: number, unit: string): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const flag = (name: string, fallback: number) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
-  };
+  const flag = (name: string, fallback: number): number => numberFlag(args, name, fallback);
   const rounds = flag('--rounds', 7);
   const counts = { seq: flag('--seq', 4_000), pipelined: flag('--pipelined', 30_000), mib: flag('--mib', 120) };
   const dir = mkdtempSync(path.join(tmpdir(), 'mf-seccost-'));
