@@ -59,7 +59,7 @@ function reject(reason: RejectReason, detail: string, extra?: Partial<Rejection>
  * only when rejecting: a context object per valid message was garbage on every call.
  */
 function rejectIn(reason: RejectReason, detail: string, m: Record<string, unknown>): Rejection {
-  return { ok: false, reason, detail, app: m.app as AppId, id: m.id as string, type: m.type as string };
+  return reject(reason, detail, { app: m.app as AppId, id: m.id as string, type: m.type as string });
 }
 
 /** A decoded msgpack map: a plain object (msgpackr returns class instances for 0xC1 and the like). */
