@@ -9,9 +9,10 @@
  * scenario); the child CPU is then the sum over the N children.
  *
  * Targets: those of the report plus the EXPERIMENTS of targets.ts (mixed pairs that tell the
- * parent's share from the child's). To profile, run this file with `node --cpu-prof --import tsx`
- * and set BENCH_CHILD_NODE to a script that execs `node --cpu-prof "$@"` for the children (Node
- * refuses --cpu-prof in NODE_OPTIONS); children exit cleanly, so their profiles are written.
+ * parent's share from the child's). `pnpm focus` builds the bench and runs dist/focus.js in plain
+ * node, as `pnpm bench` does. To profile, run `node --cpu-prof dist/focus.js` after a build and set
+ * BENCH_CHILD_NODE to a script that execs `node --cpu-prof "$@"` for the children (Node refuses
+ * --cpu-prof in NODE_OPTIONS); children exit cleanly, so their profiles are written.
  */
 import { processCpuUs } from '@multifrost/protocol/internal';
 import { pipelined, sequential } from './run-one.js';

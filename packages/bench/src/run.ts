@@ -22,14 +22,21 @@ import { median } from './stats.js';
 import { EXPERIMENTS, pythonBin, TARGETS, type TargetName } from './targets.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/**
+ * run-one beside this file: its built .js in plain node (`pnpm bench` runs dist/), or its .ts
+ * under tsx when this file runs from source.
+ */
+const fromSource = import.meta.url.endsWith('.ts');
+const runOne = fromSource
+  ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, path.join(here, 'run-one.ts')]
+  : [path.join(here, 'run-one.js')];
 
 /** One run of one target in its own process group; undefined when it failed or overran `limitMs`. */
 function runInFreshProcess(target: TargetName, quick: boolean, limitMs: number): Promise<RunResult | undefined> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', tsxLoader, path.join(here, 'run-one.ts'), target, ...(quick ? ['--quick'] : [])],
+      [...runOne, target, ...(quick ? ['--quick'] : [])],
       // Its own group, so a hung run is killed with every baseline child it started.
       { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
     );
@@ -117,7 +124,8 @@ function machine(): string {
       return 'unavailable';
     }
   })();
-  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; zeromq.js 6.8.0 (libzmq 4.3.5); msgpackr 2.1.3; Python ${py}`;
+  const runtime = fromSource ? 'the bench under tsx' : 'the bench built, in plain node';
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version} (${runtime}); zeromq.js 6.8.0 (libzmq 4.3.5); msgpackr 2.1.3; Python ${py}`;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
