@@ -9,6 +9,7 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newId } from '@multifrost/protocol';
 import { Dealer } from 'zeromq';
 import { frameReader, frameWriter } from './servers/length-prefixed.mjs';
 import { decode, encode } from './servers/tuned-codec.mjs';
@@ -111,9 +112,20 @@ const bigArg = (args: unknown[]) => (Buffer.isBuffer(args[0]) ? args[0] : undefi
  * in one ZeroMQ message (a msgpack array), flushed as soon as the tick ends; the child answers
  * each batch with one message.
  */
-export async function startTunedZmq(batched: boolean, over: 'tcp' | 'ipc' = 'tcp'): Promise<Client> {
+export async function startTunedZmq(
+  batched: boolean,
+  over: 'tcp' | 'ipc' = 'tcp',
+  script = 'tuned-zmq-child.mjs',
+  ids: 'counter' | 'uuid' = 'counter',
+): Promise<Client> {
   const { dealer, endpoint, remove } = await bindDealer(over);
-  const child = spawnChild('tuned-zmq-child.mjs', { BENCH_ENDPOINT: endpoint, BENCH_BATCH: batched ? '1' : '0' });
+  // COMLINK_ZMQ_PORT too, for a Multifrost child in place of the tuned one (a mixed pair of focus.ts).
+  const port = endpoint.startsWith('tcp://') ? endpoint.split(':').pop()! : '';
+  const child = spawnChild(script, {
+    BENCH_ENDPOINT: endpoint,
+    BENCH_BATCH: batched ? '1' : '0',
+    COMLINK_ZMQ_PORT: port,
+  });
   const post = zmqWriter(dealer);
   const pending = new Map<string, (v: unknown) => void>();
   const settle = (reply: Reply) => {
@@ -143,7 +155,8 @@ export async function startTunedZmq(batched: boolean, over: 'tcp' | 'ipc' = 'tcp
   };
   return {
     call(fn, args) {
-      const id = String(next++);
+      // `uuid`: ids as Multifrost's (32 hex digits of a UUID v4), so the messages have its shape.
+      const id = ids === 'uuid' ? newId() : String(next++);
       return new Promise((resolve) => {
         pending.set(id, resolve);
         const msg = callMessage(id, fn, args);

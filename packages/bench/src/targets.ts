@@ -41,6 +41,9 @@ export type TargetName =
   | 'transport-child'
   | 'raw-parent-mf-child'
   | 'mf-parent-raw-child'
+  | 'tuned-parent-mf-child'
+  | 'tuned-raw-uuid'
+  | 'mf-parent-tuned-child'
   | 'raw-big'
   | 'raw-128'
   | 'raw-129'
@@ -64,6 +67,10 @@ export const TARGETS: TargetName[] = [
 /**
  * Mixed pairs for locating a cost (focus.ts only): the raw parent against the Multifrost child and
  * against a child on @multifrost/transport-zmq alone, the Multifrost parent against the raw child,
+ * the tuned raw parent against the Multifrost child and the Multifrost parent against the tuned raw
+ * child (`tuned-parent-mf-child`, `mf-parent-tuned-child`: unbatched, TCP; compare with `tuned-raw`
+ * and `multifrost-tcp-unbatched` to tell which side adds a cost), the tuned raw pair with
+ * Multifrost's ids (`tuned-raw-uuid`: 32 hex digits of a UUID v4 instead of a short counter),
  * and the raw pair sending Multifrost-sized
  * calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold), and the raw pair
  * with calls of exactly 128 and 129 bytes (`add(1,2)` with a 35- or 36-character id, no metadata):
@@ -84,6 +91,9 @@ export const EXPERIMENTS: TargetName[] = [
   'transport-child',
   'raw-parent-mf-child',
   'mf-parent-raw-child',
+  'tuned-parent-mf-child',
+  'tuned-raw-uuid',
+  'mf-parent-tuned-child',
   'raw-big',
   'raw-128',
   'raw-129',
@@ -147,6 +157,14 @@ export async function startClient(target: TargetName): Promise<Client> {
     case 'mf-parent-raw-child':
       // The raw child reads only COMLINK_ZMQ_PORT, like a public peer.
       return startMultifrost(path.join(servers, 'raw-zmq-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
+    case 'tuned-raw-uuid':
+      return startTunedZmq(false, 'tcp', 'tuned-zmq-child.mjs', 'uuid');
+    case 'tuned-parent-mf-child':
+      // The tuned raw parent (unbatched) against the Multifrost child, which then batches nothing.
+      return startTunedZmq(false, 'tcp', 'multifrost-child.mjs');
+    case 'mf-parent-tuned-child':
+      // The Multifrost parent against the tuned raw child (which lists no capabilities), over TCP.
+      return startMultifrost(path.join(servers, 'tuned-zmq-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
     case 'multifrost-python':
       return startMultifrost(path.join(servers, 'python_child.py'), { executable: pythonBin() });
     case 'fork-ipc':
