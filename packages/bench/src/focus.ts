@@ -6,7 +6,9 @@
  *   pnpm --filter @multifrost/bench focus [target ...] [--rounds N] [--calls N] [--depth N] [--pairs N] [--seq-first] [--each]
  *
  * `--pairs N` drives N parent→child pairs at once from this process (the report's "4 pairs"
- * scenario); the child CPU is then the sum over the N children.
+ * scenario); the child CPU is then the sum over the N children. Each line ends with the CPU steal
+ * the machine saw during the pipelined phases (median and worst round): on a VM, a run with several
+ * percent of steal is slow for reasons outside the code.
  *
  * Targets: those of the report plus the EXPERIMENTS of targets.ts (mixed pairs that tell the
  * parent's share from the child's). `pnpm focus` builds the bench and runs dist/focus.js in plain
@@ -14,6 +16,7 @@
  * BENCH_CHILD_NODE to a script that execs `node --cpu-prof "$@"` for the children (Node refuses
  * --cpu-prof in NODE_OPTIONS); children exit cleanly, so their profiles are written.
  */
+import { readFileSync } from 'node:fs';
 import { processCpuUs } from '@multifrost/protocol/internal';
 import { pipelined, sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
@@ -25,6 +28,17 @@ function cpuUs(pid: number): [number, number] {
   const cpu = processCpuUs(pid);
   if (cpu === undefined) throw new Error(`no CPU figures for pid ${pid} (focus needs Linux /proc)`);
   return [cpu.userUs, cpu.systemUs];
+}
+
+/**
+ * The machine's CPU time so far, [steal, all], in USER_HZ ticks from /proc/stat: time the
+ * hypervisor gave to other guests shows as steal. Runs with much of it are slower for reasons that
+ * have nothing to do with the code (this VM measured 0–14%), so each figure line shows it.
+ */
+function machineTicks(): [number, number] {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+  return [fields[7] ?? 0, fields.slice(0, 8).reduce((a, b) => a + b, 0)];
 }
 
 const perCall = (a: [number, number], b: [number, number], calls: number): [number, number] => [
@@ -39,6 +53,8 @@ interface Figures {
   childUser: number;
   childSys: number;
   seqP50Us: number;
+  /** Steal over the pipelined phase, % of the machine's CPU time. */
+  stealPct: number;
 }
 
 /** CPU time summed over the children. */
@@ -54,11 +70,14 @@ async function measure(target: TargetName, calls: number): Promise<Figures> {
     await pipelined(clients, depth, 5_000, Infinity);
     const p0 = cpuUs(process.pid);
     const c0 = childrenCpuUs(clients);
+    const m0 = machineTicks();
     const callsPerS = await pipelined(clients, depth, calls, Infinity);
+    const m1 = machineTicks();
+    const stealPct = m1[1] > m0[1] ? (100 * (m1[0] - m0[0])) / (m1[1] - m0[1]) : 0;
     const [parentUser, parentSys] = perCall(p0, cpuUs(process.pid), calls);
     const [childUser, childSys] = perCall(c0, childrenCpuUs(clients), calls);
     const seqP50Us = percentile(await sequential(client, 5_000, Infinity), 0.5);
-    return { callsPerS, parentUser, parentSys, childUser, childSys, seqP50Us };
+    return { callsPerS, parentUser, parentSys, childUser, childSys, seqP50Us, stealPct };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
@@ -92,7 +111,7 @@ for (const [t, runs] of results) {
   const m = (k: keyof Figures) => median(runs.map((x) => x[k]));
   const f = (k: keyof Figures) => m(k).toFixed(1).padStart(5);
   console.log(
-    `${t.padEnd(18)} ${m('callsPerS').toFixed(0).padStart(7)} calls/s  µs/call user+sys: parent ${f('parentUser')} +${f('parentSys')}  child ${f('childUser')} +${f('childSys')}  seq p50 ${m('seqP50Us').toFixed(0)} µs`,
+    `${t.padEnd(18)} ${m('callsPerS').toFixed(0).padStart(7)} calls/s  µs/call user+sys: parent ${f('parentUser')} +${f('parentSys')}  child ${f('childUser')} +${f('childSys')}  seq p50 ${m('seqP50Us').toFixed(0)} µs  steal ${m('stealPct').toFixed(1)}% (max ${Math.max(...runs.map((x) => x.stealPct)).toFixed(1)})`,
   );
 }
 process.exit(0);
