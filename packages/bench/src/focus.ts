@@ -16,8 +16,7 @@
  * BENCH_CHILD_NODE to a script that execs `node --cpu-prof "$@"` for the children (Node refuses
  * --cpu-prof in NODE_OPTIONS); children exit cleanly, so their profiles are written.
  */
-import { readFileSync } from 'node:fs';
-import { processCpuUs } from '@multifrost/protocol/internal';
+import { machineCpuTicks, processCpuUs } from '@multifrost/protocol/internal';
 import { pipelined, sequential } from './run-one.js';
 import { median, percentile } from './stats.js';
 import { EXPERIMENTS, startClient, TARGETS, type Client, type TargetName } from './targets.js';
@@ -31,14 +30,14 @@ function cpuUs(pid: number): [number, number] {
 }
 
 /**
- * The machine's CPU time so far, [steal, all], in USER_HZ ticks from /proc/stat: time the
- * hypervisor gave to other guests shows as steal. Runs with much of it are slower for reasons that
- * have nothing to do with the code (this VM measured 0–14%), so each figure line shows it.
+ * The machine's CPU time so far, [steal, all], in USER_HZ ticks: time the hypervisor gave to other
+ * guests shows as steal. Runs with much of it are slower for reasons that have nothing to do with
+ * the code (this VM measured 0–14%), so each figure line shows it.
  */
 function machineTicks(): [number, number] {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal (guest time is counted in user already)
-  return [fields[7] ?? 0, fields.slice(0, 8).reduce((a, b) => a + b, 0)];
+  const ticks = machineCpuTicks();
+  if (ticks === undefined) throw new Error('no machine CPU figures (focus needs Linux /proc)');
+  return [ticks.stealTicks, ticks.totalTicks];
 }
 
 const perCall = (a: [number, number], b: [number, number], calls: number): [number, number] => [

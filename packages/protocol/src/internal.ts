@@ -5,7 +5,15 @@
  */
 export { createDebug, debugEnabled } from './debug.js';
 export type { DebugLog } from './debug.js';
-export { USER_HZ, parseProcStat, readProcStat, processStartTimeMs, processCpuUs, residentMb } from './proc-stat.js';
+export {
+  USER_HZ,
+  machineCpuTicks,
+  parseProcStat,
+  readProcStat,
+  processStartTimeMs,
+  processCpuUs,
+  residentMb,
+} from './proc-stat.js';
 export type { ProcStat } from './proc-stat.js';
 export { payloadForSend } from './codec.js';
 export { pause } from './pause.js';

@@ -1,6 +1,7 @@
 /**
  * What Linux's /proc says about a process: its state, parent, group, CPU time and start time
- * (from /proc/<pid>/stat) and its resident memory (from /proc/<pid>/status). The one place in the
+ * (from /proc/<pid>/stat) and its resident memory (from /proc/<pid>/status); and the machine's CPU
+ * time, steal included (the `cpu` line of /proc/stat). The one place in the
  * repository that parses these files; every reader returns `undefined` where /proc is missing
  * (macOS, Windows) or the process is gone, so callers need no platform checks.
  */
@@ -89,4 +90,16 @@ export function processCpuUs(pid: number | 'self'): { userUs: number; systemUs: 
 export function residentMb(pid: number | 'self'): number | undefined {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readText(`/proc/${pid}/status`) ?? '');
   return m ? Number(m[1]) / 1024 : undefined;
+}
+
+/**
+ * The machine's CPU time so far (the `cpu` line of /proc/stat), in USER_HZ ticks: all of it, and the
+ * steal within it (time the hypervisor gave to other guests).
+ */
+export function machineCpuTicks(): { totalTicks: number; stealTicks: number } | undefined {
+  const m = /^cpu\s+(.*)$/m.exec(readText('/proc/stat') ?? '');
+  if (!m) return undefined;
+  // user nice system idle iowait irq softirq steal; guest time is already counted in user.
+  const fields = m[1]!.trim().split(/\s+/).slice(0, 8).map(Number);
+  return { totalTicks: fields.reduce((a, b) => a + b, 0), stealTicks: fields[7] ?? 0 };
 }

@@ -5,7 +5,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { parseProcStat, processCpuUs, processStartTimeMs, readProcStat, residentMb } from '../src/internal.js';
+import {
+  machineCpuTicks,
+  parseProcStat,
+  processCpuUs,
+  processStartTimeMs,
+  readProcStat,
+  residentMb,
+} from '../src/internal.js';
 
 /** Fields 3.. of a stat line: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ... starttime (22). */
 function statLine(comm: string): string {
@@ -68,6 +75,17 @@ describe.runIf(process.platform === 'linux')('reading /proc', () => {
     expect(residentMb(process.pid)).toBeGreaterThan(1);
     const cpu = processCpuUs(process.pid)!;
     expect(cpu.userUs + cpu.systemUs).toBeGreaterThan(0);
+  });
+
+  it("reads the machine's CPU time, steal within it, counting up", async () => {
+    const before = machineCpuTicks()!;
+    expect(before.totalTicks).toBeGreaterThan(0);
+    expect(before.stealTicks).toBeGreaterThanOrEqual(0);
+    expect(before.stealTicks).toBeLessThanOrEqual(before.totalTicks);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // idle time counts too: about 5 ticks a CPU
+    const after = machineCpuTicks()!;
+    expect(after.totalTicks).toBeGreaterThan(before.totalTicks);
+    expect(after.stealTicks).toBeGreaterThanOrEqual(before.stealTicks);
   });
 
   it('places a process started later after this one, and forgets it once it is gone', async () => {
