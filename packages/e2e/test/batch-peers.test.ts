@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ParentWorker } from '@multifrost/parent';
+import { PAYLOAD_FRAME_MIN_BYTES } from '@multifrost/protocol/internal';
 import { Packr, Unpackr } from 'msgpackr';
 import { Dealer } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ describe('batches and peers that did not list them', () => {
     const calls = w.with({ timeoutMs: 20_000 }).call;
     const results = await Promise.all(Array.from({ length: 2_000 }, (_, i) => calls.add!(i, 1)));
     expect(results).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
-    expect(await w.call.size!(Buffer.alloc(1 << 20))).toBe(1 << 20);
+    expect(await w.call.size!(Buffer.alloc(PAYLOAD_FRAME_MIN_BYTES))).toBe(PAYLOAD_FRAME_MIN_BYTES);
     const types = (await w.call.types!()) as Record<string, number>;
     expect(types.call).toBeGreaterThanOrEqual(2_000);
     expect(types.batch).toBeUndefined();
@@ -74,7 +75,7 @@ describe('batches and peers that did not list them', () => {
     for (let i = 0; i < 2_000; i++) {
       await send({ id: `c-${i}`, type: 'call', function: 'add', args: [i, 1], namespace: 'default' });
     }
-    const big = Buffer.alloc(1 << 20, 9);
+    const big = Buffer.alloc(PAYLOAD_FRAME_MIN_BYTES, 9);
     await send({ id: 'echo', type: 'call', function: 'echo', args: [big], namespace: 'default' });
     await reader;
     expect(types.filter((t) => t !== 'response' && t !== 'heartbeat')).toEqual([]);
@@ -93,9 +94,12 @@ describe('batches and peers that did not list them', () => {
     // A lone call after the burst still works (and leaves alone).
     expect(await w.call.add!(2, 3)).toBe(5);
     // A large binary value travels as a payload frame, both ways, and arrives intact.
-    const big = Buffer.alloc(2 << 20);
+    const big = Buffer.alloc(PAYLOAD_FRAME_MIN_BYTES);
     big.writeUInt32BE(0xdeadbeef, big.length - 4);
     expect(((await w.call.echo!(big)) as Buffer).equals(big)).toBe(true);
+    expect(transportStats(w).framedMessages).toBe(1);
+    // One byte under the threshold, it is copied into the payload instead.
+    expect(((await w.call.echo!(big.subarray(1))) as Buffer).equals(big.subarray(1))).toBe(true);
     expect(transportStats(w).framedMessages).toBe(1);
   });
 });

@@ -78,7 +78,7 @@ export function decodeValue(bytes: Uint8Array): unknown {
  * argument is reported as `args[1].cb: functions cannot be sent`. A message over
  * `limits.maxMessageBytes` is refused before it reaches a socket.
  *
- * With `frames` (toward a peer that listed the `frames` capability), binary values of 64 KiB or
+ * With `frames` (toward a peer that listed the `frames` capability), binary values of 8 MiB or
  * more are pushed onto it instead of being copied into the payload, which refers to them by index
  * (payload-frames.ts); the caller sends them as frames after the payload, in that order.
  */

@@ -18,5 +18,6 @@ export type { ProcStat } from './proc-stat.js';
 export { payloadForSend } from './codec.js';
 export { pause } from './pause.js';
 export { exactSizeSettings } from './exact-size.js';
+export { PAYLOAD_FRAME_MIN_BYTES } from './payload-frames.js';
 export { MAX_TIMER_MS, safeTimeout, timerDelay } from './safe-timer.js';
 export type { SafeTimer } from './safe-timer.js';

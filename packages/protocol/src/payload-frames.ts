@@ -1,6 +1,6 @@
 /**
  * Payload frames (docs/protocol.md#payload-frames): between peers that both listed the `frames`
- * capability, each binary value of 64 KiB or more travels as a ZeroMQ frame of its own after the
+ * capability, each binary value of 8 MiB or more travels as a ZeroMQ frame of its own after the
  * payload, and the payload holds a reference to it (ext type 0x46, 'F', four bytes: the frame's
  * index). zeromq.js sends a Buffer of that size by reference and receives one into an external
  * buffer, so neither side copies it: a 16 MiB echo costs about what bare frames cost. The public
@@ -10,8 +10,18 @@ import { addExtension } from 'msgpackr';
 import { FrameRef } from './values.js';
 
 export const FRAME_REF_EXT_TYPE = 0x46;
-/** Binary values at least this large go into frames of their own. */
-export const PAYLOAD_FRAME_MIN_BYTES = 64 * 1024;
+/**
+ * Binary values at least this large go into frames of their own. Smaller ones are copied into the
+ * payload (exactly sized, exact-size.ts), which is cheaper up to a few MiB: a value sent by
+ * reference is held by zeromq.js until libzmq has sent it, so a fresh one (a reply, an echo) often
+ * outlives a young-generation GC, is promoted, and is freed only by a full one. A 1 MiB echo with
+ * frames made 38 full GCs in the child per 1,500 echoes, copied 1 (and 108 cheap young ones), and
+ * the copy ran faster: 683 against 619 MB/s at 1 MiB, 834 against 722 at 4 MiB, even at 8 MiB,
+ * and 683 against 918 at 16 MiB, where the copy itself dominates (`echo-focus multifrost
+ * multifrost-unbatched`, docs/benchmarks.md). From 64 KiB, as at first, frames were slower at
+ * every size below 8 MiB.
+ */
+export const PAYLOAD_FRAME_MIN_BYTES = 8 * 1024 * 1024;
 /** Frames after the payload a message may have at most. */
 export const MAX_PAYLOAD_FRAMES = 1024;
 

@@ -40,7 +40,7 @@ export interface TransportOptions {
    */
   batch?: boolean;
   /**
-   * Send binary values of 64 KiB or more as ZeroMQ frames after the payload, toward peers that
+   * Send binary values of 8 MiB or more as ZeroMQ frames after the payload, toward peers that
    * listed the `frames` capability (our own parent and child; never a public peer), so neither side
    * copies them. Such a value is sent by reference: do not change its bytes until the call settles.
    * Default true; false keeps every value inside the payload.

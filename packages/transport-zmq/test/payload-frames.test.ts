@@ -4,11 +4,12 @@
  * every message keeps the two-frame layout the public peers expect.
  */
 import { CAP_FRAMES, createCall, createResponse, type Message } from '@multifrost/protocol';
+import { PAYLOAD_FRAME_MIN_BYTES } from '@multifrost/protocol/internal';
 import { describe, expect, it } from 'vitest';
 import { pair, waitUntil } from './helpers.js';
 
 const FRAMES = new Set([CAP_FRAMES]);
-const value = Buffer.alloc(3 * 1024 * 1024);
+const value = Buffer.alloc(PAYLOAD_FRAME_MIN_BYTES + 4096);
 for (let i = 0; i < value.length; i += 4096) value[i] = i & 0xff;
 
 describe.each(['spawn', 'connect'] as const)('payload frames, %s-mode layout', (layout) => {
