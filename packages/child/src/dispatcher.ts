@@ -319,7 +319,9 @@ export class Dispatcher {
     }
     call.dispose();
     if (stored) storedCallDone();
-    if (this.active.delete(msg.id) || this.queue.length > 0 || this.drained) this.next();
+    // A call answered at once was never in `active`: no lookup of its id (hashing it) for nothing.
+    const wasActive = this.active.size > 0 && this.active.delete(msg.id);
+    if (wasActive || this.queue.length > 0 || this.drained) this.next();
   }
 
   private next(): void {

@@ -418,6 +418,12 @@ function readArray(length: number, depth: number): unknown[] | undefined {
 
 function readMap(length: number, depth: number): Record<string, unknown> | undefined {
   if (depth >= FAST_MAX_DEPTH || 2 * length > end - at) return give();
+  if (depth === 0 && (length === RESPONSE_KEYS || length === CALL_KEYS)) {
+    const from = at;
+    const known = readKnownMessage(length);
+    if (known !== undefined || bail) return known;
+    at = from;
+  }
   const out: Record<string, unknown> = {};
   for (let i = 0; i < length; i++) {
     const key = readKey();
@@ -440,3 +446,71 @@ function readKey(): string | undefined {
   if (key === '__proto__') return give();
   return key;
 }
+
+/**
+ * A call or a response with the keys createCall and createResponse give, in that order: keys and
+ * type are matched as bytes, the values read as readValue reads them, and the object is made in one
+ * step, with a shape V8 already knows. Set key by key (through a store that sees every key of every
+ * map) such an object cost a third of its decoding: this decodes a reply in two thirds of the time
+ * (issue 16). Undefined for any other map, which the caller then reads key by key (both give the
+ * same object), and when a value cannot be read (bail).
+ */
+function readKnownMessage(length: number): Record<string, unknown> | undefined {
+  if (!match(KEY_APP)) return undefined;
+  const app = readValue(1);
+  if (bail || !match(KEY_ID)) return undefined;
+  const id = readValue(1);
+  if (bail) return undefined;
+  if (length === RESPONSE_KEYS) {
+    if (!match(TYPE_RESPONSE)) return undefined;
+    const timestamp = readValue(1);
+    if (bail || !match(KEY_RESULT)) return undefined;
+    const result = readValue(1);
+    if (bail) return undefined;
+    return { app, id, type: 'response', timestamp, result };
+  }
+  if (!match(TYPE_CALL)) return undefined;
+  const timestamp = readValue(1);
+  if (bail || !match(KEY_FUNCTION)) return undefined;
+  const fn = readValue(1);
+  if (bail || !match(KEY_ARGS)) return undefined;
+  const args = readValue(1);
+  if (bail || !match(KEY_NAMESPACE)) return undefined;
+  const namespace = readValue(1);
+  if (bail) return undefined;
+  return { app, id, type: 'call', timestamp, function: fn, args, namespace };
+}
+
+/** True, and past them, when the next bytes are `bytes`. */
+function match(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (at + n > end) return false;
+  const b = src;
+  for (let i = 0; i < n; i++) if (b[at + i] !== bytes[i]) return false;
+  at += n;
+  return true;
+}
+
+/** The msgpack bytes of ASCII strings, one after the other (each a fixstr). */
+function fixstrs(...texts: string[]): Uint8Array {
+  const out: number[] = [];
+  for (const t of texts) out.push(0xa0 | t.length, ...Buffer.from(t, 'latin1'));
+  return Uint8Array.from(out);
+}
+
+/**
+ * The keys of a call and a response as createCall and createResponse make them, in that order,
+ * as msgpack bytes (with the type's value and the key after it): readKnownMessage matches them.
+ * (Writing them from these bytes instead of key by key measured no faster.)
+ */
+const RESPONSE_KEYS = 5;
+const CALL_KEYS = 7;
+const KEY_APP = fixstrs('app');
+const KEY_ID = fixstrs('id');
+/** The `type` key, its value, and the `timestamp` key. */
+const TYPE_RESPONSE = fixstrs('type', 'response', 'timestamp');
+const TYPE_CALL = fixstrs('type', 'call', 'timestamp');
+const KEY_RESULT = fixstrs('result');
+const KEY_FUNCTION = fixstrs('function');
+const KEY_ARGS = fixstrs('args');
+const KEY_NAMESPACE = fixstrs('namespace');

@@ -156,6 +156,54 @@ describe('fast codec: same bytes and values as msgpackr', () => {
     expect(fastDecode(Buffer.from('c40561', 'hex')), 'a bin past the input').toBe(NOT_FAST);
   });
 
+  it('reads calls and responses (made in one step) as msgpackr does, and their near misses too', () => {
+    const r = prng(11);
+    const messages: Record<string, unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const call = createCall({ function: `f${i}`, args: [plain(r, 1), i], namespace: i % 2 ? 'default' : 'ns' });
+      messages.push(
+        call as unknown as Record<string, unknown>,
+        createResponse(call.id, plain(r, 1), i % 2 ? 'comlink_ipc_v3' : 'comlink_ipc_v4') as unknown as Record<
+          string,
+          unknown
+        >,
+      );
+    }
+    const near: Record<string, unknown>[] = [];
+    for (const m of messages.slice(0, 40)) {
+      const { app, id, type, ...rest } = m;
+      near.push({ id, app, type, ...rest }); // keys in another order
+      near.push({ ...m, extra: 1 }); // a key more
+      near.push({ app, id, type, timestamp: m.timestamp }); // keys fewer
+      near.push({ ...m, type: type === 'call' ? 'response' : 'call' }); // the other type's value
+      near.push({ ...m, app: 'comlink_ipc_v9', id: 7, timestamp: 3 }); // other values for the same keys
+      const renamed: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(m)) renamed[k === 'timestamp' ? 'timestamq' : k] = v;
+      near.push(renamed); // a key one letter off
+    }
+    for (const m of [...messages, ...near]) {
+      const bytes = general(m);
+      const fast = fastDecode(bytes);
+      expect(same(fast, unpackr.unpack(bytes)), bytes.toString('hex')).toBe(true);
+      expect(Object.keys(fast as object)).toEqual(Object.keys(m));
+    }
+    // A value the fast path cannot read (a non-ASCII string, a 64-bit int) still gives up, in either shape.
+    for (const odd of ['é', 2 ** 40]) {
+      expect(fastDecode(general(createCall({ function: 'f', args: [odd] })))).toBe(NOT_FAST);
+      expect(fastDecode(general(createResponse('id', odd)))).toBe(NOT_FAST);
+    }
+    // Each byte of a call, corrupted in turn: whatever the fast path accepts, msgpackr reads the same way.
+    const call = general(createCall({ function: 'add', args: [1, 2] }));
+    for (let i = 0; i < call.length; i++) {
+      for (const v of [0x00, 0xa3, 0xff]) {
+        const bad = Buffer.from(call);
+        bad[i] = v;
+        const fast = fastDecode(bad);
+        if (fast !== NOT_FAST) expect(same(fast, unpackr.unpack(bad)), bad.toString('hex')).toBe(true);
+      }
+    }
+  });
+
   it('gives up on truncated or trailing input instead of guessing, and never throws', () => {
     const r = prng(7);
     for (let i = 0; i < 2_000; i++) {
