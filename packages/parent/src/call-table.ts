@@ -1,5 +1,5 @@
 /**
- * The book of calls a parent has made: pending calls by id, calls waiting for the worker to be
+ * The book of calls a parent has made: pending calls (call-book.ts), calls waiting for the worker to be
  * ready, their deadlines, and how each one settles (reply, remote error, timeout, abort, send
  * failure, exit). Pure: no sockets and no processes. It reaches the wire only through a
  * `CallSender`, so it can be driven by a test with fake timers and a fake sender.
@@ -7,6 +7,7 @@
 import { isMultifrostError, type ErrorMessage, type Message } from '@multifrost/protocol';
 import { createDebug } from '@multifrost/protocol/internal';
 import { later } from './fail-later.js';
+import { CallBook } from './call-book.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { Deadlines } from './deadlines.js';
 import * as messages from './messages.js';
@@ -41,12 +42,14 @@ export interface PendingCall {
   sent: boolean;
   /** The message of a call still waiting for the worker to be ready. */
   msg: Message | undefined;
+  /** Its place in the book (call-book.ts); -1 once settled. */
+  slot: number;
 }
 
 type Outcome = 'success' | 'remote' | 'transport' | 'neutral';
 
 export class CallTable {
-  private readonly pending = new Map<string, PendingCall>();
+  private readonly pending = new CallBook<PendingCall>();
   /** Calls made while starting or restarting, sent once the worker is ready. */
   private waiting: PendingCall[] = [];
   private readonly deadlines = new Deadlines((now) => this.expire(now));
@@ -58,9 +61,9 @@ export class CallTable {
     private readonly circuit: CircuitBreaker | undefined,
   ) {}
 
-  /** The calls not settled yet, by id (read-only view, for diagnostics). */
+  /** The calls not settled yet, by id (a copy, for diagnostics). */
   get byId(): ReadonlyMap<string, PendingCall> {
-    return this.pending;
+    return new Map(this.pending.values().map((p) => [p.id, p]));
   }
 
   /** Calls not settled yet, sent or waiting. */
@@ -94,8 +97,9 @@ export class CallTable {
         probe,
         sent: false,
         msg: undefined,
+        slot: -1,
       };
-      this.pending.set(p.id, p);
+      this.pending.add(p);
       this.metrics.total++;
       if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
         p.deadline = p.start + timeoutMs;
@@ -120,12 +124,12 @@ export class CallTable {
     for (const p of waiting) {
       const msg = p.msg;
       p.msg = undefined;
-      if (msg && this.pending.has(p.id)) this.send(p, msg);
+      if (msg && this.pending.has(p)) this.send(p, msg);
     }
   }
 
   onResponse(id: string, result: unknown): void {
-    const p = this.pending.get(id);
+    const p = this.pending.find(id);
     if (!p) return; // late reply of a timed-out or cancelled call
     this.settle(p, 'success');
     if (debugCalls.enabled) this.logSettled(p, 'replied');
@@ -133,7 +137,7 @@ export class CallTable {
   }
 
   onError(msg: ErrorMessage): void {
-    const p = this.pending.get(msg.id);
+    const p = this.pending.find(msg.id);
     if (!p) return;
     this.settle(p, 'remote');
     if (debugCalls.enabled) this.logSettled(p, 'failed remotely');
@@ -142,7 +146,7 @@ export class CallTable {
 
   /** Rejects one pending call whose reply came but could not be read (over the size limit). */
   fail(id: string, makeError: (p: PendingCall) => Error): void {
-    const p = this.pending.get(id);
+    const p = this.pending.find(id);
     if (!p) return;
     this.settle(p, 'remote');
     if (debugCalls.enabled) this.logSettled(p, 'got an unreadable reply');
@@ -151,7 +155,7 @@ export class CallTable {
 
   /** Rejects calls already handed to the wire (or all of them with `sentOnly` false). */
   rejectAll(makeError: (p: PendingCall) => Error, sentOnly = false): void {
-    for (const p of [...this.pending.values()]) {
+    for (const p of this.pending.values()) {
       if (sentOnly && !p.sent) continue;
       this.settle(p, 'neutral');
       p.reject(makeError(p));
@@ -163,7 +167,7 @@ export class CallTable {
     const waiting = this.waiting;
     this.waiting = [];
     for (const p of waiting) {
-      if (!this.pending.has(p.id)) continue;
+      if (!this.pending.has(p)) continue;
       this.settle(p, 'neutral');
       p.reject(makeError(p));
     }
@@ -184,7 +188,7 @@ export class CallTable {
 
   /** One handler for every failed send (no closure per call): the message says which call it was. */
   private readonly onSendError = (err: unknown, msg: Message): void => {
-    const p = this.pending.get(msg.id);
+    const p = this.pending.find(msg.id);
     if (!p || msg.type !== 'call') return;
     const transportFailure = !(isMultifrostError(err) && err.code === 'ENCODE');
     const error = isMultifrostError(err) ? err : messages.sendFailed(this.worker, p.fn, err);
@@ -195,7 +199,7 @@ export class CallTable {
 
   /** Removes a call from the books and records its outcome. */
   private settle(p: PendingCall, outcome: Outcome): void {
-    this.pending.delete(p.id);
+    this.pending.remove(p);
     if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
     const latency = performance.now() - p.start;
     if (outcome === 'success') this.metrics.recordSuccess(latency);
@@ -218,7 +222,7 @@ export class CallTable {
   }
 
   private timeout(p: PendingCall): void {
-    if (!this.pending.has(p.id)) return;
+    if (!this.pending.has(p)) return;
     this.metrics.timeouts++;
     this.settle(p, 'transport');
     if (debugCalls.enabled) this.logSettled(p, `timed out (limit ${p.timeoutMs} ms)`);
@@ -227,7 +231,7 @@ export class CallTable {
   }
 
   private abort(p: PendingCall): void {
-    if (!this.pending.has(p.id)) return;
+    if (!this.pending.has(p)) return;
     p.onAbort = undefined;
     this.settle(p, 'neutral');
     if (debugCalls.enabled) this.logSettled(p, p.sent ? 'aborted, cancel sent' : 'aborted before it was sent');
