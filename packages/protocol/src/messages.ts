@@ -109,19 +109,24 @@ export type Message =
   | StreamEndMessage
   | StreamCreditMessage;
 
-/** Random bytes for 256 ids, refilled when used up, and their hex text (one native call each per 256 ids). */
+/** Random bytes for 256 ids, refilled when used up (one native call per 256 ids). */
 const ID_BYTES = 16;
 const IDS_PER_FILL = 256;
 const idPool = Buffer.alloc(ID_BYTES * IDS_PER_FILL);
-let idHex = '';
 let idIndex = IDS_PER_FILL;
+const hexSlice = Buffer.prototype.hexSlice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * A fresh UUID v4 for a new message, as its 32 hex digits without hyphens (Python's `uuid4().hex`).
  * Every peer treats ids as opaque strings and echoes them; the 4 bytes saved keep a small call such
  * as `add(1, 2)` at 125 bytes, under the 128 bytes above which zeromq.js stops copying a frame and
- * hands it over by reference instead (measurably slower on both sides: docs/benchmarks.md). The
- * pool is turned into hex once per fill, so an id is a slice of that text, not a conversion.
+ * hands it over by reference instead (measurably slower on both sides: docs/benchmarks.md).
+ *
+ * Each id is its own string, made from its 16 bytes. A slice of one hex text for the whole pool (as
+ * before) was cheaper to make, but V8 keeps a slice that long as a view of its parent string, and
+ * every later use paid for it: encoding it character by character, and comparing it with the id a
+ * reply brings (call-book.ts). Made flat, a parent spent a median 0.94× the CPU per pipelined call
+ * (11 alternated pairs of processes, issue 16).
  */
 export function newId(): string {
   if (idIndex === IDS_PER_FILL) {
@@ -130,11 +135,10 @@ export function newId(): string {
       idPool[at + 6] = (idPool[at + 6]! & 0x0f) | 0x40; // version 4
       idPool[at + 8] = (idPool[at + 8]! & 0x3f) | 0x80; // RFC 4122 variant
     }
-    idHex = idPool.toString('hex');
     idIndex = 0;
   }
-  const from = idIndex++ * ID_BYTES * 2;
-  return idHex.slice(from, from + ID_BYTES * 2);
+  const from = idIndex++ * ID_BYTES;
+  return hexSlice.call(idPool, from, from + ID_BYTES);
 }
 
 /**
