@@ -4,9 +4,9 @@
  * oldest one first, so the book keeps the calls in the order they were booked and checks a reply's
  * id against the oldest one: one string comparison, no hashing. Only when a reply skips ahead does
  * the book build a map by id, and it keeps it while replies keep coming out of order; after
- * INDEX_IDLE replies in turn it drops it again. With a Map alone, booking and finding a call (each
- * hashes its 32-digit id, one of them a fresh string from the decoder) were about a tenth of a
- * parent's CPU per pipelined call (issue 16).
+ * INDEX_IDLE replies in turn (and twice as many as there are calls) it drops it again. With a Map
+ * alone, booking and finding a call (each hashes its 32-digit id, one of them a fresh string from
+ * the decoder) were about a tenth of a parent's CPU per pipelined call (issue 16).
  *
  * Removing a call clears its place in the order at once, so a settled call (and its result, held by
  * its promise) is never kept alive by the book. The order is compacted when its cleared places
@@ -25,6 +25,8 @@ export interface Booked {
 export const INDEX_IDLE = 4096;
 /** The order is compacted from this many places on (see `compact`). */
 const COMPACT_MIN = 1024;
+/** Empty places an empty book may keep (one call at a time reuses them, instead of a new array each time). */
+const EMPTY_KEEP = 64;
 
 export class CallBook<T extends Booked> {
   private order: (T | undefined)[] = [];
@@ -55,7 +57,10 @@ export class CallBook<T extends Booked> {
     this.head = head;
     const oldest = order[head];
     if (oldest !== undefined && oldest.id === id) {
-      if (this.index !== undefined && ++this.inTurn >= INDEX_IDLE) this.index = undefined;
+      // Dropped after INDEX_IDLE replies in turn, and never before twice as many as there are calls:
+      // rebuilding it costs one pass over them, so even a worker that skips ahead just often enough
+      // to make it be rebuilt each time costs O(1) per reply.
+      if (this.index !== undefined && ++this.inTurn >= Math.max(INDEX_IDLE, 2 * this.count)) this.index = undefined;
       return oldest;
     }
     this.inTurn = 0;
@@ -70,6 +75,11 @@ export class CallBook<T extends Booked> {
     call.slot = -1;
     this.count--;
     this.index?.delete(call.id);
+    // The last of a burst: its empty places go now, not when the next call is booked.
+    if (this.count === 0 && this.order.length > EMPTY_KEEP) {
+      this.order = [];
+      this.head = 0;
+    }
   }
 
   has(call: T): boolean {

@@ -62,6 +62,19 @@ describe('CallBook', () => {
     expect(indexed(book)).toBe(false);
   });
 
+  it('keeps the map while many calls are pending, so rebuilding it stays O(1) per reply', () => {
+    const book = new CallBook<Call>();
+    const calls = Array.from({ length: 10_000 }, (_, i) => call(`c${i}`));
+    for (const c of calls) book.add(c);
+    expect(book.find('c9999')).toBe(calls[9_999]); // out of order: the map is built (10,000 calls)
+    for (const c of calls.slice(0, INDEX_IDLE)) {
+      expect(book.find(c.id)).toBe(c);
+      book.remove(c);
+    }
+    // 4,096 in turn, but about 5,900 calls still pending: a rebuild would cost more than it saved.
+    expect(indexed(book)).toBe(true);
+  });
+
   it('holds no settled call, and its order stays bounded while one call stays pending for long', () => {
     const book = new CallBook<Call>();
     const stuck = call('stuck');
@@ -82,5 +95,7 @@ describe('CallBook', () => {
     expect(order.filter((c) => c !== undefined)).toEqual([stuck]);
     expect(book.find('stuck')).toBe(stuck);
     expect(book.values()).toEqual([stuck]);
+    book.remove(stuck);
+    expect(places(book)).toBe(0); // the last call gone: no empty places kept until the next one
   });
 });
