@@ -114,9 +114,11 @@ const bigArg = (args: unknown[]) => (Buffer.isBuffer(args[0]) ? args[0] : undefi
  */
 export async function startTunedZmq(
   batched: boolean,
-  over: 'tcp' | 'ipc' = 'tcp',
-  script = 'tuned-zmq-child.mjs',
-  ids: 'counter' | 'uuid' = 'counter',
+  {
+    over = 'tcp',
+    script = 'tuned-zmq-child.mjs',
+    ids = 'counter',
+  }: { over?: 'tcp' | 'ipc'; script?: string; ids?: 'counter' | 'uuid' } = {},
 ): Promise<Client> {
   const { dealer, endpoint, remove } = await bindDealer(over);
   // COMLINK_ZMQ_PORT too, for a Multifrost child in place of the tuned one (a mixed pair of focus.ts).

@@ -141,7 +141,7 @@ export async function startClient(target: TargetName): Promise<Client> {
         transport: { batch: false, payloadFrames: false },
       });
     case 'tuned-raw-ipc':
-      return startTunedZmq(false, 'ipc');
+      return startTunedZmq(false, { over: 'ipc' });
     case 'multifrost-unix':
       return startMultifrost(path.join(servers, 'multifrost-unix-child.ts'), { transport: unixTransport() });
     case 'transport-child':
@@ -158,10 +158,10 @@ export async function startClient(target: TargetName): Promise<Client> {
       // The raw child reads only COMLINK_ZMQ_PORT, like a public peer.
       return startMultifrost(path.join(servers, 'raw-zmq-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
     case 'tuned-raw-uuid':
-      return startTunedZmq(false, 'tcp', 'tuned-zmq-child.mjs', 'uuid');
+      return startTunedZmq(false, { ids: 'uuid' });
     case 'tuned-parent-mf-child':
       // The tuned raw parent (unbatched) against the Multifrost child, which then batches nothing.
-      return startTunedZmq(false, 'tcp', 'multifrost-child.mjs');
+      return startTunedZmq(false, { script: 'multifrost-child.mjs' });
     case 'mf-parent-tuned-child':
       // The Multifrost parent against the tuned raw child (which lists no capabilities), over TCP.
       return startMultifrost(path.join(servers, 'tuned-zmq-child.mjs'), { executable: CHILD_NODE, channel: 'tcp' });
