@@ -39,10 +39,12 @@ export const COLUMNS: [TargetName, string][] = [
   ['unix-socket', 'Unix socket'],
   ['bare-zmq', 'bare zmq frames'],
   ['tuned-raw', 'tuned raw'],
+  ['tuned-raw-uuid', 'tuned raw, Multifrost ids'],
   ['tuned-batch', 'tuned raw, batched'],
   ['fork-ipc', 'fork IPC'],
   ['http', 'HTTP + fetch'],
   ['multifrost', '**Multifrost → Node**'],
+  ['multifrost-unbatched', '**Multifrost → Node, unbatched**'],
   ['multifrost-python', '**Multifrost → Python**'],
   ['raw-zmq', 'old raw pair'],
 ];

@@ -53,15 +53,22 @@ export type TargetName =
   | 'multifrost-tcp-unbatched'
   | 'tuned-raw-ipc'
   | 'multifrost-unix';
-/** The columns of the report, in order. */
+/**
+ * The columns of the report, in order. `tuned-raw-uuid` is the tuned raw pair with Multifrost's ids
+ * (32 hex digits of a UUID v4, which the protocol asks for, instead of a short counter): the same
+ * messages as Multifrost's unbatched calls. `multifrost-unbatched` is Multifrost with batches and
+ * payload frames off, the path every public peer takes (issue 16's per-call figures).
+ */
 export const TARGETS: TargetName[] = [
   'unix-socket',
   'bare-zmq',
   'tuned-raw',
+  'tuned-raw-uuid',
   'tuned-batch',
   'fork-ipc',
   'http',
   'multifrost',
+  'multifrost-unbatched',
   'multifrost-python',
 ];
 /**
@@ -69,17 +76,14 @@ export const TARGETS: TargetName[] = [
  * against a child on @multifrost/transport-zmq alone, the Multifrost parent against the raw child,
  * the tuned raw parent against the Multifrost child and the Multifrost parent against the tuned raw
  * child (`tuned-parent-mf-child`, `mf-parent-tuned-child`: unbatched, TCP; compare with `tuned-raw`
- * and `multifrost-tcp-unbatched` to tell which side adds a cost), the tuned raw pair with
- * Multifrost's ids (`tuned-raw-uuid`: 32 hex digits of a UUID v4 instead of a short counter),
- * and the raw pair sending Multifrost-sized
+ * and `multifrost-tcp-unbatched` to tell which side adds a cost), and the raw pair sending Multifrost-sized
  * calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold), and the raw pair
  * with calls of exactly 128 and 129 bytes (`add(1,2)` with a 35- or 36-character id, no metadata):
  * either side of that threshold, above which zeromq.js sends by reference and receives into
  * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
  * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`). `multifrost-tcp` is Multifrost
  * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it;
- * `multifrost-unbatched` is Multifrost with batches and payload frames off (issue 16's per-call figures),
- * and `multifrost-tcp-unbatched` the same on the TCP channel; `tuned-raw-ipc` is the tuned raw pair over
+ * `multifrost-tcp-unbatched` is the report's `multifrost-unbatched` on the TCP channel; `tuned-raw-ipc` is the tuned raw pair over
  * an ipc:// endpoint. The two tell the spawn channel's share of a gap from Multifrost's own.
  * `raw-zmq` is the report's old baseline (a plain send loop, msgpackr's growing buffer); `bare-zmq-ipc`
  * is the bare-frames pair over an ipc:// endpoint, and `multifrost-unix` Multifrost, parent and child
@@ -92,14 +96,12 @@ export const EXPERIMENTS: TargetName[] = [
   'raw-parent-mf-child',
   'mf-parent-raw-child',
   'tuned-parent-mf-child',
-  'tuned-raw-uuid',
   'mf-parent-tuned-child',
   'raw-big',
   'raw-128',
   'raw-129',
   'multifrost-timeout',
   'multifrost-tcp',
-  'multifrost-unbatched',
   'multifrost-tcp-unbatched',
   'tuned-raw-ipc',
   'multifrost-unix',

@@ -381,6 +381,12 @@ export abstract class ZmqTransportBase<S extends Dealer | Router> {
     let segment = 0;
     while (!this.closedFlag) {
       let frames: Buffer[];
+      if (run === 0) {
+        // A burst of sends still leaving goes before the read that waits (WriterQueue.sent).
+        const sending = this.writer.sent();
+        if (sending !== undefined) await sending;
+        if (this.closedFlag) break;
+      }
       const asked = run === 0 ? performance.now() : 0;
       let waited: number;
       try {

@@ -138,6 +138,32 @@ export class WriterQueue {
   }
 
   private scheduled = false;
+
+  /** Resolved by settleSent() (see sent()). */
+  private sentWaiters: (() => void)[] = [];
+
+  /**
+   * While the pump is sending what it can at once: a promise that settles when that is done (the
+   * queue is empty, a send has to wait for the socket, or the pump yields to the event loop).
+   * Otherwise undefined. The receive loop waits for it before it arms a waiting read: zeromq.js
+   * checks the socket's readability (a getsockopt, with a poll syscall in libzmq) after every send
+   * made while a read waits, and this way a burst of sends leaves first and pays none of them.
+   */
+  sent(): Promise<void> | undefined {
+    if (!this.pumping || this.sendsWait) return undefined;
+    return new Promise<void>((resolve) => this.sentWaiters.push(resolve));
+  }
+
+  /** The pump is in a send that waits for the socket (or yields): sent() is over for now. */
+  private sendsWait = false;
+
+  private settleSent(): void {
+    const waiters = this.sentWaiters;
+    if (waiters.length === 0) return;
+    this.sentWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   private readonly startPump = (): void => {
     if (!this.scheduled || this.corked) return; // kick() got there first, or uncork() will
     this.scheduled = false;
@@ -193,6 +219,7 @@ export class WriterQueue {
         if (++this.syncSends >= MAX_SENDS_PER_TURN) {
           // Sends that never wait resolve at once: let the event loop (receives, timers) in now and then.
           this.syncSends = 0;
+          this.settleSent();
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
       }
@@ -201,6 +228,7 @@ export class WriterQueue {
       this.syncSends = 0;
     } finally {
       this.pumping = false;
+      this.settleSent();
     }
   }
 
@@ -216,6 +244,8 @@ export class WriterQueue {
     let failure = first;
     if ((first as { code?: unknown } | null)?.code === 'EAGAIN' && !this.closed) {
       this.syncSends = 0;
+      this.sendsWait = true;
+      this.settleSent();
       // A full budget unless the entry already waited a while behind a stuck send.
       this.setSendTimeout(remaining < this.timeoutMs - SLACK_MS ? Math.max(1, Math.ceil(remaining)) : this.timeoutMs);
       try {
@@ -223,6 +253,8 @@ export class WriterQueue {
         return true;
       } catch (err) {
         failure = err;
+      } finally {
+        this.sendsWait = false;
       }
     }
     this.stats.sendErrors += entry.count ?? 1;

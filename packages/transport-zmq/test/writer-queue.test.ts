@@ -212,3 +212,66 @@ describe('WriterQueue: try now, wait only when refused', () => {
     expect(socket.attempts).toHaveLength(2_000);
   });
 });
+
+describe('WriterQueue.sent(): what the receive loop waits for before a waiting read', () => {
+  it('is undefined while nothing is being sent, and settles once a burst has left', async () => {
+    const socket = new ScriptedSocket();
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    expect(writer.sent()).toBeUndefined();
+    for (const s of ['a', 'b', 'c']) writer.post(frames(s), () => {});
+    writer.kick();
+    // The pump sent 'a' and waits on its (settled) promise: the burst is still leaving.
+    const sending = writer.sent();
+    expect(sending).toBeInstanceOf(Promise);
+    await sending;
+    expect(socket.attempts).toEqual(['a@0', 'b@0', 'c@0']);
+    expect(writer.sent()).toBeUndefined();
+  });
+
+  it('a try-now send still in progress keeps the burst open until it completes', async () => {
+    const socket = new FakeSocket(false); // no send completes until release()
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    writer.post(frames('stuck'), () => {});
+    writer.kick();
+    const sending = writer.sent();
+    expect(sending).toBeInstanceOf(Promise);
+    let settled = false;
+    void sending!.then(() => (settled = true));
+    await flush();
+    expect(settled).toBe(false);
+    socket.release();
+    await sending;
+    expect(writer.sent()).toBeUndefined();
+  });
+
+  it('settles when a refused send starts to wait with the full timeout, and is undefined during that wait', async () => {
+    let release: () => void = () => {};
+    const socket = new ScriptedSocket((m, timeout) => (m === 'b' && timeout === 0 ? 'EAGAIN' : undefined));
+    const waitingSend = socket.send.bind(socket);
+    socket.send = (f: Buffer[]) =>
+      socket.sendTimeout > 0 ? new Promise<void>((r) => (release = () => void waitingSend(f).then(r))) : waitingSend(f);
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    for (const s of ['a', 'b', 'c']) writer.post(frames(s), () => {});
+    writer.kick();
+    await writer.sent(); // settles although 'b' has not left: reads must go on while it waits
+    expect(socket.attempts).toEqual(['a@0', 'b@0']);
+    expect(writer.sent()).toBeUndefined();
+    release();
+    await flush();
+    expect(socket.attempts).toEqual(['a@0', 'b@0', 'b@1000', 'c@0']);
+    expect(writer.sent()).toBeUndefined();
+  });
+
+  it('settles when the writer is closed mid-burst', async () => {
+    const socket = new FakeSocket(false);
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    const errors: unknown[] = [];
+    for (const s of ['a', 'b']) writer.post(frames(s), (err) => errors.push(err));
+    writer.kick();
+    const sending = writer.sent()!;
+    writer.close();
+    socket.release();
+    await sending;
+    expect(errors).toHaveLength(1); // 'b', still queued when the writer closed
+  });
+});
