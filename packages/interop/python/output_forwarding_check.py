@@ -26,7 +26,9 @@ def main():
     installed = sys.stdout is not stdout and sys.stderr is not stderr
     sys.stdout.write("one\r\ntw")
     sys.stdout.write("o\n\n")
-    threads = [threading.Thread(target=print, args=("t%d" % i,), kwargs={"file": sys.stderr}) for i in range(2)]
+    # One write per line: print() writes the text and the newline separately, so two threads printing
+    # at once can make one line "t0t1" (as on a terminal), which made this check flaky under load.
+    threads = [threading.Thread(target=sys.stderr.write, args=("t%d\n" % i,)) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
