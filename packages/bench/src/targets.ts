@@ -76,15 +76,15 @@ export const TARGETS: TargetName[] = [
  * against a child on @multifrost/transport-zmq alone, the Multifrost parent against the raw child,
  * the tuned raw parent against the Multifrost child and the Multifrost parent against the tuned raw
  * child (`tuned-parent-mf-child`, `mf-parent-tuned-child`: unbatched, TCP; compare with `tuned-raw`
- * and `multifrost-tcp-unbatched` to tell which side adds a cost), and the raw pair sending Multifrost-sized
- * calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold), and the raw pair
+ * and `multifrost-tcp-unbatched` to tell which side adds a cost), the raw pair sending
+ * Multifrost-sized calls (UUID id + deadline metadata: over zeromq.js's 128-byte copy threshold), and the raw pair
  * with calls of exactly 128 and 129 bytes (`add(1,2)` with a 35- or 36-character id, no metadata):
  * either side of that threshold, above which zeromq.js sends by reference and receives into
  * external buffers. `multifrost-timeout` is Multifrost with `defaultTimeoutMs` set, so every call
  * carries its deadline (28 bytes more: 153 bytes for `add(1,2)`). `multifrost-tcp` is Multifrost
  * forced onto the TCP channel (the default for a Node worker is the private ipc:// one), to price it;
- * `multifrost-tcp-unbatched` is the report's `multifrost-unbatched` on the TCP channel; `tuned-raw-ipc` is the tuned raw pair over
- * an ipc:// endpoint. The two tell the spawn channel's share of a gap from Multifrost's own.
+ * `multifrost-tcp-unbatched` is the report's `multifrost-unbatched` on the TCP channel;
+ * `tuned-raw-ipc` is the tuned raw pair over an ipc:// endpoint. The two tell the spawn channel's share of a gap from Multifrost's own.
  * `raw-zmq` is the report's old baseline (a plain send loop, msgpackr's growing buffer); `bare-zmq-ipc`
  * is the bare-frames pair over an ipc:// endpoint, and `multifrost-unix` Multifrost, parent and child
  * unchanged, over the bench-only Unix-socket transport of unix-transport.ts (latency-floor.ts).

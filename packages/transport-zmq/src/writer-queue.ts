@@ -154,8 +154,14 @@ export class WriterQueue {
     return new Promise<void>((resolve) => this.sentWaiters.push(resolve));
   }
 
-  /** The pump is in a send that waits for the socket (or yields): sent() is over for now. */
+  /** The pump waits (a send that waits for the socket, or a yield to the event loop): sent() is over. */
   private sendsWait = false;
+
+  /** The pump is about to wait: whoever waits on sent() goes on now. */
+  private pauseSends(): void {
+    this.sendsWait = true;
+    this.settleSent();
+  }
 
   private settleSent(): void {
     const waiters = this.sentWaiters;
@@ -219,8 +225,9 @@ export class WriterQueue {
         if (++this.syncSends >= MAX_SENDS_PER_TURN) {
           // Sends that never wait resolve at once: let the event loop (receives, timers) in now and then.
           this.syncSends = 0;
-          this.settleSent();
+          this.pauseSends();
           await new Promise<void>((resolve) => setImmediate(resolve));
+          this.sendsWait = false;
         }
       }
       this.queue.length = 0;
@@ -244,8 +251,7 @@ export class WriterQueue {
     let failure = first;
     if ((first as { code?: unknown } | null)?.code === 'EAGAIN' && !this.closed) {
       this.syncSends = 0;
-      this.sendsWait = true;
-      this.settleSent();
+      this.pauseSends();
       // A full budget unless the entry already waited a while behind a stuck send.
       this.setSendTimeout(remaining < this.timeoutMs - SLACK_MS ? Math.max(1, Math.ceil(remaining)) : this.timeoutMs);
       try {

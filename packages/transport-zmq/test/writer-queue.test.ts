@@ -262,6 +262,19 @@ describe('WriterQueue.sent(): what the receive loop waits for before a waiting r
     expect(writer.sent()).toBeUndefined();
   });
 
+  it('settles when the pump yields to the event loop, and is undefined until it sends again', async () => {
+    const socket = new ScriptedSocket();
+    const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
+    for (let i = 0; i < 2_000; i++) writer.post(frames(String(i)), () => {});
+    writer.kick();
+    await writer.sent(); // the first yield, long before the queue is empty
+    expect(socket.attempts.length).toBeLessThan(2_000);
+    expect(writer.sent()).toBeUndefined(); // reads go on during the yield
+    await new Promise((r) => setTimeout(r, 50));
+    expect(socket.attempts).toHaveLength(2_000);
+    expect(writer.sent()).toBeUndefined();
+  });
+
   it('settles when the writer is closed mid-burst', async () => {
     const socket = new FakeSocket(false);
     const writer = new WriterQueue(socket, 1000, createStats(), () => 'test');
